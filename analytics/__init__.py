@@ -1,0 +1,1 @@
+"""Analytics over the Hourglass rollups: a library with no Discord import."""

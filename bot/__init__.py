@@ -1,0 +1,1 @@
+"""The Discord side of Hourglass: slash commands, gateway events and the write path."""

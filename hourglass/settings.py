@@ -1,0 +1,93 @@
+"""Typed settings read from the environment and from a .env file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TypeVar
+
+import platformdirs
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from hourglass.errors import ConfigError
+
+S = TypeVar("S", bound=BaseSettings)
+
+_COMMON = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+
+class DatabaseSettings(BaseSettings):
+    """Where the data lives. Without DATABASE_URL the embedded PostgreSQL is used."""
+
+    model_config = _COMMON
+
+    database_url: SecretStr | None = Field(default=None, validation_alias="DATABASE_URL")
+    analytics_database_url: SecretStr | None = Field(
+        default=None, validation_alias="ANALYTICS_DATABASE_URL"
+    )
+
+    @field_validator("database_url", "analytics_database_url")
+    @classmethod
+    def _postgres_scheme(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        if not value.get_secret_value().startswith(("postgres://", "postgresql://")):
+            raise ValueError("must start with postgresql:// (for example postgresql://host/db)")
+        return value
+
+
+class EmbeddedSettings(BaseSettings):
+    """The embedded PostgreSQL server used when no DATABASE_URL is set."""
+
+    model_config = SettingsConfigDict(**_COMMON, env_prefix="HOURGLASS_DB_")
+
+    data_dir: Path = Field(
+        default_factory=lambda: Path(platformdirs.user_data_dir("hourglass")) / "postgres"
+    )
+    port: int = Field(default=54329, ge=1024, le=65535)
+
+
+class RetentionSettings(BaseSettings):
+    """How long raw and rolled-up series are kept, in days; applied by `hourglass migrate`."""
+
+    model_config = SettingsConfigDict(**_COMMON, env_prefix="HOURGLASS_RETENTION_")
+
+    performance_metrics_days: int = Field(default=30, ge=1, le=3650)
+    metrics_1m_days: int = Field(default=90, ge=1, le=3650)
+    user_actions_days: int = Field(default=400, ge=1, le=3650)
+
+    def horizons(self) -> dict[str, int]:
+        """Relation name to horizon in days."""
+        return {
+            "performance_metrics": self.performance_metrics_days,
+            "metrics_1m": self.metrics_1m_days,
+            "user_actions": self.user_actions_days,
+        }
+
+
+class BotSettings(BaseSettings):
+    """Secrets of the Discord application. The token has no default on purpose."""
+
+    model_config = _COMMON
+
+    discord_token: SecretStr = Field(validation_alias="DISCORD_TOKEN")
+
+
+def load(cls: type[S], **overrides: object) -> S:
+    """Builds a settings class, turning validation failures into one readable ConfigError."""
+    try:
+        return cls(**overrides)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            name = ".".join(str(part) for part in error["loc"]) or cls.__name__
+            problems.append(f"{_env_name(cls, name)}: {error['msg']}")
+        raise ConfigError("invalid setting " + "; ".join(problems)) from None
+
+
+def _env_name(cls: type[BaseSettings], field: str) -> str:
+    info = cls.model_fields.get(field)
+    if info is not None and isinstance(info.validation_alias, str):
+        return info.validation_alias
+    prefix = cls.model_config.get("env_prefix", "") or ""
+    return (prefix + field).upper()
