@@ -203,7 +203,9 @@ def _demo(args: argparse.Namespace) -> int:
     )
     with open_target(load(DatabaseSettings), _embedded(args)) as target:
         _apply_migrations(target.url)
-        print(f"seeding {spec.members} members over {spec.days} days into {target.safe}")
+        print(
+            f"seeding {spec.members} members over {spec.days} days into {target.safe}", flush=True
+        )
         result = run_demo(target.url, spec, args.out)
 
     print(

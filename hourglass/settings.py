@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import platformdirs
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -73,7 +73,7 @@ class BotSettings(BaseSettings):
     discord_token: SecretStr = Field(validation_alias="DISCORD_TOKEN")
 
 
-def load(cls: type[S], **overrides: object) -> S:
+def load(cls: type[S], **overrides: Any) -> S:
     """Builds a settings class, turning validation failures into one readable ConfigError."""
     try:
         return cls(**overrides)

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import asyncpg
-
+from hourglass.store.executor import Executor
 from hourglass.store.records import Guild, Member
-
-Executor = asyncpg.Connection | asyncpg.Pool
 
 _UPSERT_GUILD = """
 INSERT INTO hourglass.guilds (guild_id, name, time_zone, day_start_hour)

@@ -5,11 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-import asyncpg
-
+from hourglass.store.executor import Executor
 from hourglass.store.records import MetricSample, PointEvent
-
-Executor = asyncpg.Connection | asyncpg.Pool
 
 _APPEND_POINTS = """
 WITH incoming AS (

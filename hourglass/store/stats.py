@@ -10,11 +10,8 @@ from __future__ import annotations
 
 from datetime import date
 
-import asyncpg
-
+from hourglass.store.executor import Executor
 from hourglass.store.records import Standing
-
-Executor = asyncpg.Connection | asyncpg.Pool
 
 _LEADERBOARD = """
 WITH g AS (

@@ -7,9 +7,8 @@ from datetime import datetime
 
 import asyncpg
 
+from hourglass.store.executor import Executor
 from hourglass.store.records import VoicePiece, VoiceSession
-
-Executor = asyncpg.Connection | asyncpg.Pool
 
 _INSERT_SESSIONS = """
 INSERT INTO hourglass.voice_sessions (

@@ -12,9 +12,9 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from hourglass.embedded import EmbeddedPostgres
 
@@ -42,10 +42,11 @@ def postgres_server(folder: Path) -> Iterator[str]:
 
 
 def with_database(url: str, dbname: str) -> str:
-    """The same server URL pointing at another database."""
-    parts = conninfo_to_dict(url)
-    parts["dbname"] = dbname
-    return make_conninfo(**parts)
+    """The same server URL (postgresql://...) pointing at another database."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("postgres", "postgresql"):
+        raise ValueError("test server URLs must be postgresql:// URLs")
+    return urlunsplit(parts._replace(path="/" + dbname))
 
 
 @contextmanager

@@ -1,0 +1,47 @@
+# The two everyday commands: `make demo` and `make test`. Both set up what they need.
+
+PYTHON ?= $(shell command -v python3.13 || command -v python3.12 || command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck bench install clean
+
+demo: $(STAMP)
+	$(BIN)/hourglass demo
+
+test: $(STAMP) tests/timescale/node_modules/.installed
+	$(BIN)/ruff check hourglass bot analytics tests
+	$(BIN)/ruff format --check hourglass bot analytics tests
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check hourglass bot analytics tests
+	$(BIN)/ruff format --check hourglass bot analytics tests
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+bench: $(STAMP)
+	$(BIN)/hourglass bench
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "Hourglass needs Python 3.11 or newer; set PYTHON=/path/to/python3.11"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $@
+
+# The TimescaleDB test server (PGlite compiled to WebAssembly) runs on Node.js.
+tests/timescale/node_modules/.installed: tests/timescale/package-lock.json
+	@command -v npm >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+		apt-get install -y -qq nodejs npm >/dev/null; } || \
+		{ echo "the tests need Node.js 18 or newer and npm"; exit 1; }
+	npm ci --prefix tests/timescale --no-audit --no-fund
+	touch $@
+
+clean:
+	rm -rf $(VENV) tests/timescale/node_modules hourglass-output
