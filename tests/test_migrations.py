@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import threading
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -148,3 +149,23 @@ def test_every_migration_file_starts_with_a_header_saying_what_it_does():
     for path in Path(sql_dir()).glob("*.sql"):
         first = path.read_text().splitlines()[0]
         assert first.startswith(f"-- Migration {path.name[:4]}"), path.name
+
+
+def test_a_role_without_the_privileges_it_needs_gets_a_clear_message_and_no_schema(empty_db):
+    role = "hourglass_limited_" + empty_db.rsplit("_", 1)[-1]
+    with connect(empty_db) as admin:
+        admin.execute(f"CREATE ROLE {role} LOGIN NOSUPERUSER")
+    parts = urlsplit(empty_db)
+    limited_url = urlunsplit(parts._replace(netloc=f"{role}@{parts.hostname}:{parts.port}"))
+
+    try:
+        with connect(limited_url) as conn, pytest.raises(MigrationError) as failure:
+            migrate(conn)
+    finally:
+        with connect(empty_db) as admin:
+            admin.execute(f"DROP ROLE {role}")
+
+    assert "lacks a privilege" in str(failure.value)
+    assert "Nothing of this migration was kept" in str(failure.value)
+    with connect(empty_db) as conn:
+        assert conn.execute("SELECT to_regnamespace('hourglass')").fetchone() == (None,)
