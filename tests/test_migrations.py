@@ -26,9 +26,9 @@ def test_a_fresh_database_gets_every_migration_once_and_a_second_run_applies_not
         first = migrate(conn)
         second = migrate(conn)
 
-    assert [m.version for m in first] == [1, 2, 3]
+    assert [m.version for m in first] == [m.version for m in discover("postgres")]
     assert second == []
-    assert [row[2] for row in _ledger(empty_db)] == ["postgres"] * 3
+    assert {row[2] for row in _ledger(empty_db)} == {"postgres"}
 
 
 def test_every_postgres_migration_file_can_run_a_second_time(pg_db):
@@ -57,8 +57,9 @@ def test_two_processes_migrating_at_once_apply_each_file_exactly_once(empty_db):
         thread.join()
 
     assert errors == []
-    assert sorted(results) == [0, 0, 3]
-    assert len(_ledger(empty_db)) == 3
+    total = len(discover("postgres"))
+    assert sorted(results) == [0, 0, total]
+    assert len(_ledger(empty_db)) == total
 
 
 def test_a_failing_migration_leaves_nothing_of_itself_behind(empty_db, tmp_path):
@@ -112,13 +113,15 @@ def test_the_bot_refuses_a_database_missing_a_migration(empty_db, tmp_path):
     shutil.copy(sql_dir() / "0001_foundation.sql", folder / "0001_foundation.sql")
     with connect(empty_db) as conn:
         migrate(conn, folder)
-        with pytest.raises(SchemaMismatch, match=r"lacks migration\(s\) \[2, 3\]"):
+        with pytest.raises(SchemaMismatch, match=r"lacks migration\(s\) \[2, 3, "):
             check_schema(conn)
 
 
 def test_every_version_has_a_file_for_each_backend():
-    for backend in ("postgres", "timescaledb"):
-        assert [m.version for m in discover(backend)] == [1, 2, 3]
+    versions = [m.version for m in discover("postgres")]
+
+    assert versions == [m.version for m in discover("timescaledb")]
+    assert versions == list(range(1, len(versions) + 1))
 
 
 def test_a_version_with_only_one_backend_file_is_rejected(tmp_path):

@@ -89,3 +89,77 @@ class Standing:
     member_id: int
     display_name: str
     seconds: int
+
+
+@dataclass(frozen=True)
+class GuildConfig:
+    """Everything an administrator sets for a guild."""
+
+    guild_id: int
+    time_zone: str = "UTC"
+    day_start_hour: int = 0
+    tracked_channel_ids: tuple[int, ...] = ()
+    untracked_channel_ids: tuple[int, ...] = ()
+    report_channel_id: int | None = None
+    daily_goal_minutes: int = 120
+    daily_minimum_minutes: int = 30
+    count_deafened: bool = False
+    count_alone: bool = True
+    alert_thresholds: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class MemberConfig:
+    """A member's own settings, with the guild's as fallback already applied."""
+
+    guild_id: int
+    member_id: int
+    time_zone: str
+    day_start_hour: int
+    opted_out: bool
+
+
+@dataclass(frozen=True)
+class OpenSessionRow:
+    """A session in progress as stored, for recovery after a restart."""
+
+    guild_id: int
+    member_id: int
+    session_id: uuid.UUID
+    channel_id: int
+    started_at: datetime
+    last_checkpoint_at: datetime
+    self_mute: bool
+    self_deaf: bool
+    camera: bool
+    stream: bool
+    counted_seconds: int = 0
+    camera_seconds: int = 0
+    stream_seconds: int = 0
+    self_mute_seconds: int = 0
+    self_deaf_seconds: int = 0
+
+
+@dataclass(frozen=True)
+class Task:
+    """A member's task."""
+
+    task_id: int
+    guild_id: int
+    member_id: int
+    title: str
+    description: str
+    status: str
+    due_at: datetime | None
+    created_at: datetime
+    completed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """One line of a member's points history."""
+
+    occurred_at: datetime
+    delta: int
+    reason: str
+    source: str

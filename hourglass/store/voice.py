@@ -53,6 +53,27 @@ async def write_pieces(db: Executor, pieces: Sequence[VoicePiece]) -> None:
     )
 
 
+async def write_session_records(conn: Executor, sessions: Sequence[VoiceSession]) -> int:
+    """Writes the records of closed sessions (not their voice time); returns how many were new."""
+    if not sessions:
+        return 0
+    status = await conn.execute(
+        _INSERT_SESSIONS,
+        [s.session_id for s in sessions],
+        [s.guild_id for s in sessions],
+        [s.member_id for s in sessions],
+        [s.channel_id for s in sessions],
+        [whole_second(s.started_at) for s in sessions],
+        [whole_second(s.ended_at) for s in sessions],
+        [s.camera_seconds for s in sessions],
+        [s.stream_seconds for s in sessions],
+        [s.self_mute_seconds for s in sessions],
+        [s.self_deaf_seconds for s in sessions],
+        [s.close_reason for s in sessions],
+    )
+    return int(status.split()[-1])
+
+
 async def write_sessions(conn: asyncpg.Connection, sessions: Sequence[VoiceSession]) -> int:
     """Writes closed sessions with all their voice time, in one transaction.
 
@@ -63,22 +84,9 @@ async def write_sessions(conn: asyncpg.Connection, sessions: Sequence[VoiceSessi
     if not sessions:
         return 0
     async with conn.transaction():
-        status = await conn.execute(
-            _INSERT_SESSIONS,
-            [s.session_id for s in sessions],
-            [s.guild_id for s in sessions],
-            [s.member_id for s in sessions],
-            [s.channel_id for s in sessions],
-            [whole_second(s.started_at) for s in sessions],
-            [whole_second(s.ended_at) for s in sessions],
-            [s.camera_seconds for s in sessions],
-            [s.stream_seconds for s in sessions],
-            [s.self_mute_seconds for s in sessions],
-            [s.self_deaf_seconds for s in sessions],
-            [s.close_reason for s in sessions],
-        )
+        written = await write_session_records(conn, sessions)
         await write_pieces(conn, [_whole_piece(s) for s in sessions])
-    return int(status.split()[-1])
+    return written
 
 
 def _whole_piece(session: VoiceSession) -> VoicePiece:
