@@ -12,7 +12,7 @@ from pathlib import Path
 from hourglass import __version__, synthetic
 from hourglass.database import connect, open_target
 from hourglass.embedded import EmbeddedPostgres
-from hourglass.errors import ConfigError, HourglassError
+from hourglass.errors import HourglassError
 from hourglass.migrate import Migration, check_schema, migrate
 from hourglass.settings import (
     BotSettings,
@@ -230,16 +230,13 @@ def _maintain(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    load(BotSettings)
-    with (
-        open_target(load(DatabaseSettings), _embedded(args)) as target,
-        connect(target.url) as conn,
-    ):
-        backend = check_schema(conn)
-    raise ConfigError(
-        f"the database ({backend}) and DISCORD_TOKEN are ready, but this build of Hourglass "
-        "has no Discord client yet"
-    )
+    from bot.main import run_bot
+
+    settings = load(BotSettings)
+    with open_target(load(DatabaseSettings), _embedded(args)) as target:
+        print(f"starting the bot against {target.safe}", flush=True)
+        run_bot(settings, target.url)
+    return 0
 
 
 def _bench(args: argparse.Namespace) -> int:

@@ -66,11 +66,29 @@ class RetentionSettings(BaseSettings):
 
 
 class BotSettings(BaseSettings):
-    """Secrets of the Discord application. The token has no default on purpose."""
+    """The Discord side. The token has no default on purpose: without it, start-up fails."""
 
     model_config = _COMMON
 
     discord_token: SecretStr = Field(validation_alias="DISCORD_TOKEN")
+    spool_dir: Path = Field(
+        default_factory=lambda: Path(platformdirs.user_data_dir("hourglass")) / "spool",
+        validation_alias="HOURGLASS_SPOOL_DIR",
+    )
+    checkpoint_seconds: float = Field(
+        default=60.0, ge=1.0, le=600.0, validation_alias="HOURGLASS_CHECKPOINT_SECONDS"
+    )
+    pool_size: int = Field(default=10, ge=2, le=100, validation_alias="HOURGLASS_POOL_SIZE")
+    # Where the Discord REST API lives; only tests against a local double change it.
+    discord_api_base: str | None = Field(default=None, validation_alias="DISCORD_API_BASE")
+
+    @field_validator("discord_token")
+    @classmethod
+    def _plausible_token(cls, value: SecretStr) -> SecretStr:
+        token = value.get_secret_value().strip()
+        if not token or any(c.isspace() for c in token):
+            raise ValueError("must be the bot token from the Discord developer portal")
+        return SecretStr(token)
 
 
 def load(cls: type[S], **overrides: Any) -> S:

@@ -7,13 +7,12 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
-from pathlib import Path
 
 import pytest
 
 from hourglass.migrate import discover
-
 from tests.support.postgres import free_port
 
 
@@ -27,7 +26,7 @@ def hourglass(*args: str, env: dict[str, str] | None = None, timeout: float = 12
         capture_output=True,
         text=True,
         timeout=timeout,
-        cwd=Path(__file__).parent,
+        cwd=tempfile.gettempdir(),
     )
 
 

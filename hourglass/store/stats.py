@@ -13,27 +13,83 @@ from datetime import date
 from hourglass.store.executor import Executor
 from hourglass.store.records import Standing
 
-_LEADERBOARD = """
+_RANKED = """
 WITH g AS (
   SELECT time_zone, day_start_hour FROM hourglass.guilds WHERE guild_id = $1
+),
+ranked AS (
+  SELECT
+    rank() OVER (ORDER BY sum(v.seconds) DESC)::integer AS rank,
+    v.member_id,
+    coalesce(m.display_name, '') AS display_name,
+    sum(v.seconds)::bigint AS seconds
+  FROM hourglass.voice_seconds_15m AS v
+  CROSS JOIN g
+  LEFT JOIN hourglass.members AS m ON m.guild_id = v.guild_id AND m.member_id = v.member_id
+  WHERE v.guild_id = $1
+    AND v.bucket >= lower(hourglass.local_days_window($2, $3))
+    AND v.bucket < upper(hourglass.local_days_window($2, $3))
+    AND hourglass.local_day(v.bucket, g.time_zone, g.day_start_hour) BETWEEN $2 AND $3
+    AND NOT coalesce(m.opted_out, false)
+  GROUP BY v.member_id, m.display_name
 )
-SELECT
-  rank() OVER (ORDER BY sum(v.seconds) DESC)::integer AS rank,
-  v.member_id,
-  coalesce(m.display_name, '') AS display_name,
-  sum(v.seconds)::bigint AS seconds
-FROM hourglass.voice_seconds_15m AS v
-CROSS JOIN g
-LEFT JOIN hourglass.members AS m ON m.guild_id = v.guild_id AND m.member_id = v.member_id
-WHERE v.guild_id = $1
-  AND v.bucket >= lower(hourglass.local_days_window($2, $3))
-  AND v.bucket < upper(hourglass.local_days_window($2, $3))
-  AND hourglass.local_day(v.bucket, g.time_zone, g.day_start_hour) BETWEEN $2 AND $3
-  AND NOT coalesce(m.opted_out, false)
-GROUP BY v.member_id, m.display_name
-ORDER BY seconds DESC, v.member_id
-LIMIT $4
 """
+
+_LEADERBOARD = (
+    _RANKED
+    + """
+SELECT rank, member_id, display_name, seconds
+FROM ranked
+ORDER BY seconds DESC, member_id
+LIMIT $4 OFFSET $5
+"""
+)
+
+_RANK_OF = (
+    _RANKED
+    + """
+SELECT rank, member_id, display_name, seconds,
+       (SELECT count(*) FROM ranked)::integer AS ranked_members
+FROM ranked
+WHERE member_id = $4
+"""
+)
+
+_COUNT_RANKED = (
+    _RANKED
+    + """
+SELECT count(*)::integer FROM ranked
+"""
+)
+
+_RANKED_ALL_TIME = """
+WITH ranked AS (
+  SELECT
+    rank() OVER (ORDER BY sum(v.seconds) DESC)::integer AS rank,
+    v.member_id,
+    coalesce(m.display_name, '') AS display_name,
+    sum(v.seconds)::bigint AS seconds
+  FROM hourglass.voice_seconds_1d AS v
+  LEFT JOIN hourglass.members AS m ON m.guild_id = v.guild_id AND m.member_id = v.member_id
+  WHERE v.guild_id = $1
+    AND NOT coalesce(m.opted_out, false)
+  GROUP BY v.member_id, m.display_name
+)
+"""
+
+_ALL_TIME_RANK_OF = (
+    _RANKED_ALL_TIME
+    + """
+SELECT rank, member_id, display_name, seconds FROM ranked WHERE member_id = $2
+"""
+)
+
+_ALL_TIME_COUNT = (
+    _RANKED_ALL_TIME
+    + """
+SELECT count(*)::integer FROM ranked
+"""
+)
 
 _ALL_TIME_LEADERBOARD = """
 SELECT
@@ -47,7 +103,17 @@ WHERE v.guild_id = $1
   AND NOT coalesce(m.opted_out, false)
 GROUP BY v.member_id, m.display_name
 ORDER BY seconds DESC, v.member_id
-LIMIT $2
+LIMIT $2 OFFSET $3
+"""
+
+_MEMBER_SUMMARY = """
+SELECT
+  (SELECT coalesce(sum(seconds), 0)::bigint FROM hourglass.voice_seconds_1d
+   WHERE guild_id = $1 AND member_id = $2) AS all_time_seconds,
+  (SELECT count(*)::integer FROM hourglass.voice_sessions
+   WHERE guild_id = $1 AND member_id = $2) AS sessions,
+  (SELECT coalesce(avg(extract(epoch FROM ended_at - started_at)), 0)::bigint
+   FROM hourglass.voice_sessions WHERE guild_id = $1 AND member_id = $2) AS average_session_seconds
 """
 
 _SESSIONS_LEADERBOARD = """
@@ -102,16 +168,38 @@ ORDER BY 1
 
 
 async def leaderboard(
-    db: Executor, guild_id: int, first_day: date, last_day: date, limit: int = 10
+    db: Executor,
+    guild_id: int,
+    first_day: date,
+    last_day: date,
+    limit: int = 10,
+    offset: int = 0,
 ) -> list[Standing]:
     """Members ranked by voice time over a run of local days in the guild's time zone."""
-    rows = await db.fetch(_LEADERBOARD, guild_id, first_day, last_day, limit)
+    rows = await db.fetch(_LEADERBOARD, guild_id, first_day, last_day, limit, offset)
     return [Standing(**dict(row)) for row in rows]
 
 
-async def all_time_leaderboard(db: Executor, guild_id: int, limit: int = 10) -> list[Standing]:
+async def standing_of(
+    db: Executor, guild_id: int, member_id: int, first_day: date, last_day: date
+) -> Standing | None:
+    """A member's place on the leaderboard of a run of local days, or None without time."""
+    row = await db.fetchrow(_RANK_OF, guild_id, first_day, last_day, member_id)
+    if row is None:
+        return None
+    return Standing(row["rank"], row["member_id"], row["display_name"], row["seconds"])
+
+
+async def ranked_members(db: Executor, guild_id: int, first_day: date, last_day: date) -> int:
+    """How many members have time on the leaderboard of a run of local days."""
+    return int(await db.fetchval(_COUNT_RANKED, guild_id, first_day, last_day))
+
+
+async def all_time_leaderboard(
+    db: Executor, guild_id: int, limit: int = 10, offset: int = 0
+) -> list[Standing]:
     """Members ranked by all the voice time they ever logged in the guild."""
-    rows = await db.fetch(_ALL_TIME_LEADERBOARD, guild_id, limit)
+    rows = await db.fetch(_ALL_TIME_LEADERBOARD, guild_id, limit, offset)
     return [Standing(**dict(row)) for row in rows]
 
 
@@ -133,3 +221,19 @@ async def member_daily_seconds(
     """A member's voice seconds per local day (their own time zone and day start)."""
     rows = await db.fetch(_MEMBER_DAILY, guild_id, member_id, first_day, last_day)
     return {row["day"]: row["seconds"] for row in rows}
+
+
+async def member_summary(db: Executor, guild_id: int, member_id: int) -> dict[str, int]:
+    """All-time seconds, number of sessions and average session length of a member."""
+    return dict(await db.fetchrow(_MEMBER_SUMMARY, guild_id, member_id))
+
+
+async def all_time_standing_of(db: Executor, guild_id: int, member_id: int) -> Standing | None:
+    """A member's place on the all-time leaderboard, or None without time."""
+    row = await db.fetchrow(_ALL_TIME_RANK_OF, guild_id, member_id)
+    return Standing(**dict(row)) if row else None
+
+
+async def all_time_ranked_members(db: Executor, guild_id: int) -> int:
+    """How many members have any time in the guild."""
+    return int(await db.fetchval(_ALL_TIME_COUNT, guild_id))

@@ -1,0 +1,127 @@
+"""The Hourglass bot: a disnake InteractionBot with the pool, the writer and the cogs."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+import disnake
+from disnake.ext import commands
+
+from bot.errors import UserError
+from bot.writer import BatchWriter
+from hourglass.store.batch import Operation, UserAction
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+GENERIC_FAILURE = "Something went wrong on our side. It has been logged; please try again later."
+
+
+def utc_now() -> datetime:
+    """The current moment, in UTC."""
+    return datetime.now(UTC)
+
+
+class HourglassBot(commands.InteractionBot):
+    """The bot process: one pool, one writer, the cogs and the clock they share."""
+
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        writer: BatchWriter,
+        *,
+        clock: Clock = utc_now,
+        checkpoint_seconds: float = 60.0,
+        test_guilds: list[int] | None = None,
+        **options: Any,
+    ) -> None:
+        intents = disnake.Intents(guilds=True, voice_states=True)
+        super().__init__(
+            intents=intents,
+            allowed_mentions=disnake.AllowedMentions.none(),
+            test_guilds=test_guilds,
+            **options,
+        )
+        self.pool = pool
+        self.writer = writer
+        self.clock = clock
+        self.checkpoint_seconds = checkpoint_seconds
+        self._load_cogs()
+
+    def _load_cogs(self) -> None:
+        from bot.cogs import COGS
+
+        for cog in COGS:
+            self.add_cog(cog(self))
+
+    async def start(self, token: str, *, reconnect: bool = True) -> None:
+        """Writes what an earlier run spooled, then connects to Discord."""
+        await self.writer.start()
+        await super().start(token, reconnect=reconnect)
+
+    async def close(self) -> None:
+        """Closes every session's current stretch, flushes the writer and disconnects."""
+        voice = self.get_cog("Voice")
+        if voice is not None:
+            self.submit(voice.checkpoint_all())  # type: ignore[attr-defined]
+        await super().close()
+        await self.writer.stop()
+        log.info("bot stopped; writes flushed")
+
+    def submit(self, ops: list[Operation]) -> None:
+        """Queues a group of writes."""
+        self.writer.submit(ops)
+
+    def audit(self, guild_id: int | None, member_id: int, action: str, **detail: Any) -> None:
+        """Records an action in the audit trail."""
+        if guild_id is None:
+            return
+        self.writer.submit([UserAction(self.clock(), guild_id, member_id, action, detail)])
+
+    async def on_slash_command(self, inter: disnake.ApplicationCommandInteraction) -> None:
+        """Every command invocation goes to the audit trail, options included."""
+        name = inter.application_command.qualified_name
+        options = {k: _auditable(v) for k, v in inter.filled_options.items()}
+        self.audit(inter.guild_id, inter.author.id, f"command.{name}", options=options)
+
+    async def on_slash_command_error(
+        self, inter: disnake.ApplicationCommandInteraction, error: commands.CommandError
+    ) -> None:
+        """Turns any failure into one ephemeral reply; nothing technical reaches the member."""
+        message = _message_for(error)
+        if message is GENERIC_FAILURE:
+            log.error("command %s failed", inter.data.name, exc_info=error)
+        await reply(inter, message)
+
+
+def _message_for(error: commands.CommandError) -> str:
+    original = getattr(error, "original", error)
+    if isinstance(original, UserError):
+        return str(original)
+    if isinstance(error, commands.NoPrivateMessage):
+        return "Hourglass commands work inside a server."
+    if isinstance(error, commands.MissingPermissions | commands.CheckFailure):
+        return "You need the Manage Server permission for this command."
+    return GENERIC_FAILURE
+
+
+async def reply(inter: disnake.Interaction, content: str | None = None, **kwargs: Any) -> None:
+    """Answers an interaction ephemerally unless told otherwise, whether deferred or not."""
+    kwargs.setdefault("ephemeral", True)
+    if inter.response.is_done():
+        await inter.followup.send(content or "", **kwargs)
+    else:
+        await inter.response.send_message(content, **kwargs)
+
+
+def _auditable(value: Any) -> Any:
+    if isinstance(value, int | float | bool) or value is None:
+        return value
+    if isinstance(value, disnake.abc.Snowflake):
+        return value.id
+    return str(value)[:200]

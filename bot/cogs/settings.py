@@ -1,0 +1,210 @@
+"""/config for administrators and /timezone for members."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import disnake
+from disnake.ext import commands
+
+from bot.app import reply
+from bot.checks import ADMIN, GUILD_ONLY, guild_id_of, require_admin, suggest_time_zones
+from bot.checks import time_zone as valid_zone
+from hourglass.store import settings
+from hourglass.store.records import GuildConfig
+
+if TYPE_CHECKING:
+    from bot.app import HourglassBot
+
+VOICE_TYPES = [disnake.ChannelType.voice, disnake.ChannelType.stage_voice]
+
+
+async def _zones(inter: disnake.ApplicationCommandInteraction, typed: str) -> list[str]:
+    return suggest_time_zones(typed)
+
+
+def config_embed(config: GuildConfig) -> disnake.Embed:
+    """The guild's settings at a glance."""
+
+    def channels(ids: tuple[int, ...]) -> str:
+        return ", ".join(f"<#{i}>" for i in ids) or "none"
+
+    embed = disnake.Embed(title="Hourglass settings", colour=disnake.Colour.blurple())
+    embed.add_field(
+        "Time zone", f"{config.time_zone}, days start at {config.day_start_hour:02d}:00"
+    )
+    embed.add_field(
+        "Daily goal / minimum", f"{config.daily_goal_minutes}m / {config.daily_minimum_minutes}m"
+    )
+    embed.add_field(
+        "Tracked channels",
+        channels(config.tracked_channel_ids)
+        if config.tracked_channel_ids
+        else "all voice channels",
+        inline=False,
+    )
+    embed.add_field("Never tracked", channels(config.untracked_channel_ids), inline=False)
+    embed.add_field(
+        "Report channel", f"<#{config.report_channel_id}>" if config.report_channel_id else "none"
+    )
+    embed.add_field("Counts deafened time", "yes" if config.count_deafened else "no")
+    embed.add_field("Counts time alone", "yes" if config.count_alone else "no")
+    return embed
+
+
+class Settings(commands.Cog):
+    """Settings: administrators configure the server, members their own time zone."""
+
+    def __init__(self, bot: HourglassBot) -> None:
+        self.bot = bot
+
+    @commands.slash_command(name="config", default_member_permissions=ADMIN, **GUILD_ONLY)
+    async def config(self, inter: disnake.ApplicationCommandInteraction) -> None:
+        """Configure Hourglass for this server (administrators)."""
+
+    @config.sub_command(name="show")
+    async def show(self, inter: disnake.ApplicationCommandInteraction) -> None:
+        """Show the current settings."""
+        require_admin(inter)
+        await reply(
+            inter,
+            embed=config_embed(await settings.guild_config(self.bot.pool, guild_id_of(inter))),
+        )
+
+    @config.sub_command(name="timezone")
+    async def timezone(
+        self,
+        inter: disnake.ApplicationCommandInteraction,
+        zone: str = commands.Param(
+            description="The server's time zone, for leaderboards",
+            autocomplete=_zones,
+            max_length=64,
+        ),
+        day_start_hour: int = commands.Param(
+            0, description="Hour a day starts (0-23)", ge=0, le=23
+        ),
+    ) -> None:
+        """Set the server's time zone and the hour its days start."""
+        await self._change(inter, time_zone=valid_zone(zone), day_start_hour=day_start_hour)
+
+    @config.sub_command(name="goals")
+    async def goals(
+        self,
+        inter: disnake.ApplicationCommandInteraction,
+        daily_goal: int = commands.Param(description="Daily goal in minutes", ge=1, le=1440),
+        daily_minimum: int = commands.Param(
+            description="Minutes a day that keep a streak", ge=1, le=1440
+        ),
+    ) -> None:
+        """Set the daily goal and the daily minimum for streaks."""
+        await self._change(
+            inter, daily_goal_minutes=daily_goal, daily_minimum_minutes=daily_minimum
+        )
+
+    @config.sub_command(name="track")
+    async def track(
+        self,
+        inter: disnake.ApplicationCommandInteraction,
+        channel: disnake.abc.GuildChannel = commands.Param(
+            description="A voice channel to track", channel_types=VOICE_TYPES
+        ),
+        tracked: bool = commands.Param(True, description="False stops tracking it"),
+    ) -> None:
+        """Track a voice channel (once any is listed, only listed channels count)."""
+        config = await settings.guild_config(self.bot.pool, guild_id_of(inter))
+        ids = set(config.tracked_channel_ids)
+        ids = ids | {channel.id} if tracked else ids - {channel.id}
+        await self._change(inter, tracked_channel_ids=sorted(ids))
+
+    @config.sub_command(name="ignore")
+    async def ignore(
+        self,
+        inter: disnake.ApplicationCommandInteraction,
+        channel: disnake.abc.GuildChannel = commands.Param(
+            description="A voice channel whose time never counts", channel_types=VOICE_TYPES
+        ),
+        ignored: bool = commands.Param(True, description="False counts it again"),
+    ) -> None:
+        """Never count time in a voice channel."""
+        config = await settings.guild_config(self.bot.pool, guild_id_of(inter))
+        ids = set(config.untracked_channel_ids)
+        ids = ids | {channel.id} if ignored else ids - {channel.id}
+        await self._change(inter, untracked_channel_ids=sorted(ids))
+
+    @config.sub_command(name="report-channel")
+    async def report_channel(
+        self,
+        inter: disnake.ApplicationCommandInteraction,
+        channel: disnake.TextChannel = commands.Param(description="Where reports are posted"),
+    ) -> None:
+        """Choose the channel for weekly reports."""
+        await self._change(inter, report_channel_id=channel.id)
+
+    @config.sub_command(name="counting")
+    async def counting(
+        self,
+        inter: disnake.ApplicationCommandInteraction,
+        deafened: bool = commands.Param(description="Count time while deafened"),
+        alone: bool = commands.Param(description="Count time alone in a channel"),
+    ) -> None:
+        """Choose whether deafened time and time alone count."""
+        await self._change(inter, count_deafened=deafened, count_alone=alone)
+
+    async def _change(self, inter: disnake.ApplicationCommandInteraction, **changes: Any) -> None:
+        require_admin(inter)
+        guild_id = guild_id_of(inter)
+        await settings.ensure_guild(
+            self.bot.pool, guild_id, inter.guild.name if inter.guild else ""
+        )
+        config = await settings.update_guild(self.bot.pool, guild_id, **changes)
+        voice = self.bot.get_cog("Voice")
+        if voice is not None:
+            await voice.reconfigure(guild_id)  # type: ignore[attr-defined]
+        self.bot.audit(
+            guild_id,
+            inter.author.id,
+            "config.changed",
+            changes={k: str(v) for k, v in changes.items()},
+        )
+        await reply(inter, "Saved.", embed=config_embed(config))
+
+    @commands.slash_command(name="timezone", **GUILD_ONLY)
+    async def member_timezone(self, inter: disnake.ApplicationCommandInteraction) -> None:
+        """Your own time zone, for your daily totals and streaks."""
+
+    @member_timezone.sub_command(name="set")
+    async def set_zone(
+        self,
+        inter: disnake.ApplicationCommandInteraction,
+        zone: str = commands.Param(
+            description="Your time zone, like Europe/Berlin", autocomplete=_zones, max_length=64
+        ),
+        day_start_hour: int = commands.Param(
+            0, description="Hour your day starts (0-23)", ge=0, le=23
+        ),
+    ) -> None:
+        """Set your time zone and the hour your day starts."""
+        guild_id = guild_id_of(inter)
+        name = valid_zone(zone)
+        await settings.ensure_guild(
+            self.bot.pool, guild_id, inter.guild.name if inter.guild else ""
+        )
+        await settings.ensure_member(
+            self.bot.pool, guild_id, inter.author.id, inter.author.display_name
+        )
+        await settings.update_member(
+            self.bot.pool, guild_id, inter.author.id, time_zone=name, day_start_hour=day_start_hour
+        )
+        self.bot.audit(
+            guild_id, inter.author.id, "timezone.set", zone=name, day_start_hour=day_start_hour
+        )
+        await reply(inter, f"Your days now run in {name}, starting at {day_start_hour:02d}:00.")
+
+    @member_timezone.sub_command(name="show")
+    async def show_zone(self, inter: disnake.ApplicationCommandInteraction) -> None:
+        """Show your time zone."""
+        member = await settings.member_config(self.bot.pool, guild_id_of(inter), inter.author.id)
+        await reply(
+            inter,
+            f"Your days run in {member.time_zone}, starting at {member.day_start_hour:02d}:00.",
+        )
