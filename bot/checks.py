@@ -16,7 +16,11 @@ GUILD_ONLY = {
     "contexts": disnake.InteractionContextTypes(guild=True),
     "install_types": disnake.ApplicationInstallTypes(guild=True),
 }
-ADMIN = disnake.Permissions(manage_guild=True)
+# Limitation: Discord's own "default member permissions" would hide administrator commands
+# from members, but its OpenAPI description types that field as an integer while disnake
+# sends a string, so Hourglass does not set it: every administrator command checks
+# permissions itself with require_admin, and server owners can still restrict commands in
+# their Integrations settings.
 
 MAX_FUTURE = timedelta(days=5 * 366)
 

@@ -61,6 +61,7 @@ class BatchWriter:
         self._queued = 0
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._flushing = asyncio.Lock()
         self.healthy = True
         self.batches_written = 0
         self.ops_written = 0
@@ -109,7 +110,15 @@ class BatchWriter:
             self._spill(everything=True)
 
     async def flush(self) -> None:
-        """Writes the spool and every queued group; raises if the database is unavailable."""
+        """Writes the spool and every queued group; raises if the database is unavailable.
+
+        When it returns, everything submitted before the call is in the database, including
+        a batch another flush had in flight.
+        """
+        async with self._flushing:
+            await self._flush_locked()
+
+    async def _flush_locked(self) -> None:
         await self._drain_spool()
         while self._groups:
             batch, count = self._take()

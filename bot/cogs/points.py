@@ -8,7 +8,7 @@ import disnake
 from disnake.ext import commands
 
 from bot.app import reply
-from bot.checks import ADMIN, GUILD_ONLY, guild_id_of, moment, require_admin, text_option
+from bot.checks import GUILD_ONLY, guild_id_of, moment, require_admin, text_option
 from bot.text import safe
 from hourglass.store import ledger, points, settings
 from hourglass.store.records import PointEvent
@@ -49,7 +49,7 @@ class Points(commands.Cog):
         embed.description = "\n".join(lines) or empty
         await reply(inter, embed=embed, ephemeral=not public)
 
-    @commands.slash_command(name="points-admin", default_member_permissions=ADMIN, **GUILD_ONLY)
+    @commands.slash_command(name="points-admin", **GUILD_ONLY)
     async def points_admin(self, inter: disnake.ApplicationCommandInteraction) -> None:
         """Look up and adjust members' points (administrators)."""
 

@@ -8,7 +8,7 @@ import disnake
 from disnake.ext import commands
 
 from bot.app import reply
-from bot.checks import ADMIN, GUILD_ONLY, guild_id_of, require_admin, suggest_time_zones
+from bot.checks import GUILD_ONLY, guild_id_of, require_admin, suggest_time_zones
 from bot.checks import time_zone as valid_zone
 from hourglass.store import settings
 from hourglass.store.records import GuildConfig
@@ -58,7 +58,7 @@ class Settings(commands.Cog):
     def __init__(self, bot: HourglassBot) -> None:
         self.bot = bot
 
-    @commands.slash_command(name="config", default_member_permissions=ADMIN, **GUILD_ONLY)
+    @commands.slash_command(name="config", **GUILD_ONLY)
     async def config(self, inter: disnake.ApplicationCommandInteraction) -> None:
         """Configure Hourglass for this server (administrators)."""
 

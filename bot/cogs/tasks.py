@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from bot.app import HourglassBot
 
 TASK_POINTS = 10
+# The largest integer option Discord accepts (2**53 - 1).
+MAX_TASK_ID = 9_007_199_254_740_991
 DONE_PREFIX = "hourglass:task-done:"
 TITLE_MAX = 200
 DESCRIPTION_MAX = 2000
@@ -96,7 +98,7 @@ class Tasks(commands.Cog):
     async def done(
         self,
         inter: disnake.ApplicationCommandInteraction,
-        task_id: int = commands.Param(description="The task's number", ge=1, le=2**53),
+        task_id: int = commands.Param(description="The task's number", ge=1, le=MAX_TASK_ID),
     ) -> None:
         """Mark a task done and earn points."""
         await reply(inter, await self._complete(inter, guild_id_of(inter), task_id))
@@ -105,7 +107,7 @@ class Tasks(commands.Cog):
     async def edit(
         self,
         inter: disnake.ApplicationCommandInteraction,
-        task_id: int = commands.Param(description="The task's number", ge=1, le=2**53),
+        task_id: int = commands.Param(description="The task's number", ge=1, le=MAX_TASK_ID),
         title: str = commands.Param("", description="New title", max_length=TITLE_MAX),
         description: str = commands.Param(
             "", description="New details", max_length=DESCRIPTION_MAX
@@ -146,7 +148,7 @@ class Tasks(commands.Cog):
     async def delete(
         self,
         inter: disnake.ApplicationCommandInteraction,
-        task_id: int = commands.Param(description="The task's number", ge=1, le=2**53),
+        task_id: int = commands.Param(description="The task's number", ge=1, le=MAX_TASK_ID),
     ) -> None:
         """Delete one of your tasks."""
         guild_id = guild_id_of(inter)
