@@ -132,3 +132,28 @@ def test_points_rollup_sums_the_ledger_and_a_repeated_key_counts_once(pg_db):
     rows = _fetch(pg_db, "SELECT points, events FROM hourglass.points_15m")
     assert (first, again) == (2, 0)
     assert [tuple(r) for r in rows] == [(7, 2)]
+
+
+def test_rebuilding_recomputes_damaged_rollups_so_balances_equal_a_ledger_replay(pg_db):
+    from hourglass.store import points
+    from hourglass.store.records import PointEvent
+
+    events = [
+        PointEvent(T0 + timedelta(hours=h), GUILD, m, 3 * h + m, "voice", "test", f"k{h}:{m}")
+        for h in range(30)
+        for m in (1, 2)
+    ]
+    with_conn(pg_db, lambda conn: ledger.append_points(conn, events))
+    _refresh(pg_db, T0 + timedelta(days=3))
+    with_conn(
+        pg_db, lambda conn: conn.execute("UPDATE hourglass_internal.points_15m SET points = 0")
+    )
+    damaged = with_conn(pg_db, lambda conn: points.rollup_balances(conn, GUILD))
+
+    with_conn(pg_db, lambda conn: upkeep.rebuild_rollups(conn, T0 + timedelta(days=3)))
+
+    replay = with_conn(pg_db, lambda conn: points.replay_balances(conn, GUILD))
+    assert damaged == {1: 0, 2: 0}
+    assert with_conn(pg_db, lambda conn: points.rollup_balances(conn, GUILD)) == replay
+    assert replay == {m: sum(3 * h + m for h in range(30)) for m in (1, 2)}
+    assert _seconds(pg_db, "voice_seconds_1d") == 0

@@ -23,3 +23,13 @@ async def refresh_rollups(conn: asyncpg.Connection, up_to: datetime) -> None:
 async def maintain(conn: asyncpg.Connection, at: datetime) -> None:
     """Runs periodic upkeep as of a moment. Must not run inside a transaction."""
     await conn.execute("CALL hourglass.maintain($1)", at)
+
+
+async def rebuild_rollups(
+    conn: asyncpg.Connection, up_to: datetime, names: list[str] | None = None
+) -> None:
+    """Recomputes rollups from their raw series (by default voice and points rollups)."""
+    if names is None:
+        await conn.execute("CALL hourglass.rebuild_rollups(up_to => $1)", up_to)
+    else:
+        await conn.execute("CALL hourglass.rebuild_rollups($1, $2)", names, up_to)

@@ -175,3 +175,27 @@ def test_members_already_in_voice_at_start_get_sessions_and_a_restart_continues_
         assert seconds[int(hall.ben)] == 5 * 60
 
     run(scenario())
+
+
+def test_malformed_and_unknown_gateway_events_are_skipped_without_harm(pg_db, tmp_path):
+    hall, clock = study_hall(), Clock()
+
+    async def scenario():
+        async with (
+            DiscordDouble([hall.payload]) as double,
+            hourglass(pg_db, tmp_path / "spool", hall, clock, double) as bot,
+        ):
+            await double.dispatch("HOURGLASS_FROM_THE_FUTURE", {"x": 1})
+            await double.dispatch("VOICE_STATE_UPDATE", {"guild_id": hall.id, "oops": True})
+            await double.dispatch("VOICE_STATE_UPDATE", {"guild_id": "not-a-number"})
+            await moved(bot, double, hall, hall.ada, hall.focus)
+            clock.advance(minutes=5)
+            await moved(bot, double, hall, hall.ada, None)
+
+            seconds = await _seconds_by_member(bot)
+            connections = (double.identify_count, double.resume_count)
+
+        assert seconds == {int(hall.ada): 300}
+        assert connections == (1, 0)  # skipped in place: no reconnect was needed
+
+    run(scenario())
