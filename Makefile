@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck bench install clean
+.PHONY: demo test lint typecheck bench install clean chromium
 
 demo: $(STAMP)
 	$(BIN)/hourglass demo
@@ -33,7 +33,21 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	@$(MAKE) --no-print-directory chromium
 	touch $@
+
+# Charts are drawn by a headless Chromium. Installed only when root and missing; without
+# it everything else works and charts report "charts unavailable".
+chromium:
+	@if command -v chromium >/dev/null || command -v google-chrome >/dev/null || \
+		[ -n "$$BROWSER_PATH" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing chromium for charts"; \
+		{ apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } || \
+		echo "could not install chromium: charts will be unavailable (set BROWSER_PATH)"; \
+	else \
+		echo "no Chromium found: charts will be unavailable; install chromium or set BROWSER_PATH"; \
+	fi
 
 # The TimescaleDB test server (PGlite compiled to WebAssembly) runs on Node.js.
 tests/timescale/node_modules/.installed: tests/timescale/package-lock.json

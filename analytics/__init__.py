@@ -1,1 +1,5 @@
-"""Analytics over the Hourglass rollups: a library with no Discord import."""
+"""Analytics over the Hourglass rollups: a library with no Discord import.
+
+Start with analytics.reports (one call per chart), analytics.render (PNG bytes) and
+analytics.dashboard (HTML); docs/charts/README.md describes every layer.
+"""

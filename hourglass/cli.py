@@ -95,6 +95,25 @@ def _parser() -> argparse.ArgumentParser:
     _embedded_options(demo)
     demo.set_defaults(handler=_demo)
 
+    dashboard = commands.add_parser(
+        "dashboard",
+        help="write an HTML dashboard of interactive charts",
+        description="Writes dashboard.html (charts of study time, the bot's health and capacity) "
+        "into a folder. Reads from ANALYTICS_DATABASE_URL when set, else the main database.",
+    )
+    dashboard.add_argument("--out", type=Path, required=True, help="folder for dashboard.html")
+    dashboard.add_argument(
+        "--guild", type=int, default=None, help="guild id (default: the whole deployment)"
+    )
+    dashboard.add_argument(
+        "--last-day",
+        type=date.fromisoformat,
+        default=None,
+        help="last day shown, ISO date (default: today in the guild's time zone)",
+    )
+    _embedded_options(dashboard)
+    dashboard.set_defaults(handler=_dashboard)
+
     maintain = commands.add_parser(
         "maintain", help="run upkeep once: partitions, retention, rollup refresh"
     )
@@ -123,7 +142,20 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--timescaledb-url",
         default=None,
-        help="also run on this TimescaleDB server (scaled-down sizes)",
+        help="also run on this TimescaleDB database, which keeps the rows written "
+        "(scaled-down sizes)",
+    )
+    bench.add_argument(
+        "--timescaledb-rows",
+        type=_positive,
+        default=None,
+        help="voice sessions to ingest on TimescaleDB (default a tenth of --rows)",
+    )
+    bench.add_argument(
+        "--timescaledb-members",
+        type=_positive,
+        default=None,
+        help="leaderboard members on TimescaleDB (default a tenth of --members)",
     )
     bench.add_argument("--out", type=Path, default=None, help="also write the report here")
     _embedded_options(bench)
@@ -218,6 +250,25 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _dashboard(args: argparse.Namespace) -> int:
+    from analytics.dashboard import write_dashboard
+    from analytics.data import Warehouse, choose_url
+    from analytics.errors import AnalyticsError
+
+    settings = load(DatabaseSettings)
+    replica = settings.analytics_database_url
+    with open_target(settings, _embedded(args)) as target:
+        url = choose_url(target.url, replica.get_secret_value() if replica else None)
+        try:
+            with Warehouse(url) as warehouse:
+                path = write_dashboard(warehouse, args.out, args.guild, args.last_day)
+        except AnalyticsError as exc:
+            print(f"hourglass: error: {exc}", file=sys.stderr)
+            return 1
+    print(f"dashboard written to {path.resolve()}")
+    return 0
+
+
 def _maintain(args: argparse.Namespace) -> int:
     with (
         open_target(load(DatabaseSettings), _embedded(args)) as target,
@@ -242,9 +293,16 @@ def _run(args: argparse.Namespace) -> int:
 def _bench(args: argparse.Namespace) -> int:
     from hourglass.bench import run_benchmarks
 
+    # The benchmark migrates and fills a scratch database of its own, not the target.
     with open_target(load(DatabaseSettings), _embedded(args)) as target:
-        _apply_migrations(target.url)
-        report = run_benchmarks(target.url, args.rows, args.members, args.timescaledb_url)
+        report = run_benchmarks(
+            target.url,
+            args.rows,
+            args.members,
+            args.timescaledb_url,
+            timescaledb_rows=args.timescaledb_rows,
+            timescaledb_members=args.timescaledb_members,
+        )
     print(report)
     if args.out:
         args.out.write_text(report + "\n")
