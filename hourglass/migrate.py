@@ -211,8 +211,9 @@ def _apply(conn: psycopg.Connection, migration: Migration, backend: Backend) -> 
     except pg_errors.InsufficientPrivilege as exc:
         raise MigrationError(
             f"{migration.path.name}: the database role lacks a privilege it needs "
-            f"({_first_line(exc)}); migrate as the database owner or a role allowed to create "
-            "extensions and schemas. Nothing of this migration was kept."
+            f"({_first_line(exc)}); it needs CREATE on the database (and, for TimescaleDB, the "
+            "right to create the extension): migrate as the database owner. Nothing of this "
+            "migration was kept."
         ) from None
     except psycopg.Error as exc:
         raise MigrationError(
