@@ -11,9 +11,10 @@ import asyncpg
 import disnake
 from disnake.ext import commands
 
+from bot.charts import Charts
 from bot.errors import UserError
 from bot.writer import BatchWriter
-from hourglass.store.batch import Operation, UserAction
+from hourglass.store.batch import MemberSeen, Operation, UserAction
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,7 @@ class HourglassBot(commands.InteractionBot):
         *,
         clock: Clock = utc_now,
         checkpoint_seconds: float = 60.0,
+        charts: Charts | None = None,
         test_guilds: list[int] | None = None,
         **options: Any,
     ) -> None:
@@ -51,6 +53,8 @@ class HourglassBot(commands.InteractionBot):
         self.writer = writer
         self.clock = clock
         self.checkpoint_seconds = checkpoint_seconds
+        self.charts = charts
+        self._names: dict[tuple[int, int], str] = {}
         self._load_cogs()
 
     def _load_cogs(self) -> None:
@@ -62,6 +66,8 @@ class HourglassBot(commands.InteractionBot):
     async def start(self, token: str, *, reconnect: bool = True) -> None:
         """Writes what an earlier run spooled, then connects to Discord."""
         await self.writer.start()
+        if self.charts is not None:
+            await self.charts.start()
         await super().start(token, reconnect=reconnect)
 
     async def close(self) -> None:
@@ -71,11 +77,22 @@ class HourglassBot(commands.InteractionBot):
             self.submit(voice.checkpoint_all())  # type: ignore[attr-defined]
         await super().close()
         await self.writer.stop()
+        if self.charts is not None:
+            await self.charts.close()
         log.info("bot stopped; writes flushed")
 
     def submit(self, ops: list[Operation]) -> None:
         """Queues a group of writes."""
         self.writer.submit(ops)
+
+    def seen(self, guild_id: int | None, user: disnake.abc.User) -> None:
+        """Remembers a member's display name for leaderboards (written only when it changes)."""
+        if guild_id is None or user.bot:
+            return
+        key, name = (guild_id, user.id), user.display_name[:100]
+        if self._names.get(key) != name:
+            self._names[key] = name
+            self.writer.submit([MemberSeen(guild_id, user.id, name)])
 
     def audit(self, guild_id: int | None, member_id: int, action: str, **detail: Any) -> None:
         """Records an action in the audit trail."""
@@ -87,6 +104,7 @@ class HourglassBot(commands.InteractionBot):
         """Every command invocation goes to the audit trail, options included."""
         name = inter.application_command.qualified_name
         options = {k: _auditable(v) for k, v in inter.filled_options.items()}
+        self.seen(inter.guild_id, inter.author)
         self.audit(inter.guild_id, inter.author.id, f"command.{name}", options=options)
 
     async def on_slash_command_error(

@@ -135,6 +135,11 @@ class Telemetry:
     def _histogram_rows(self, metric: Metric, at: datetime) -> Iterator[MetricSample]:
         series: dict[tuple[tuple[str, str], ...], list[tuple[float, float]]] = {}
         for sample in metric.samples:
+            if sample.name.endswith("_sum"):
+                labels = dict(sample.labels)
+                increment = self._increment(sample.name, labels, float(sample.value))
+                if increment:
+                    yield MetricSample(at, sample.name, increment, labels)
             if not sample.name.endswith("_bucket"):
                 continue
             labels = {k: v for k, v in sample.labels.items() if k != "le"}

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 import disnake
+import plotly.graph_objects as go
 from disnake.ext import commands
 
+from analytics import reports
+from analytics.data import Warehouse
+from analytics.localtime import Zone
 from bot.app import reply
 from bot.checks import GUILD_ONLY, guild_id_of
 from bot.periods import Period, day_range, local_today
@@ -41,7 +46,11 @@ class Stats(commands.Cog):
         guild_id = guild_id_of(inter)
         await inter.response.defer(ephemeral=not public)
         embed = await self.stats_embed(guild_id, inter.author)
-        await inter.edit_original_response(embed=embed)
+        member_id = inter.author.id
+        chart = await self._chart(
+            lambda wh: reports.member_trend(wh, guild_id, member_id), "stats.png"
+        )
+        await _send_with_chart(inter, embed, chart)
 
     async def stats_embed(self, guild_id: int, member: disnake.abc.User) -> disnake.Embed:
         """The /stats reply for a member."""
@@ -109,6 +118,7 @@ class Stats(commands.Cog):
         self,
         inter: disnake.ApplicationCommandInteraction,
         period: str = commands.Param("week", description="Which period", choices=PERIOD_CHOICES),
+        chart: bool = commands.Param(False, description="Add a bar chart of the top ten"),
         public: bool = PUBLIC,
     ) -> None:
         """Who studied most, in the server's time zone."""
@@ -130,7 +140,46 @@ class Stats(commands.Cog):
 
         pages = max(math.ceil(count / PAGE), 1)
         view = Pager(inter.author.id, pages, render)
-        await inter.edit_original_response(embed=await render(0), view=view)
+        files: list[disnake.File] = []
+        embed = await render(0)
+        if chart:
+            days = min((span.last - span.first).days + 1, 366)
+            drawn = await self._chart(
+                lambda wh: reports.leaderboard(wh, guild_id, last_day=span.last, days=days),
+                "leaderboard.png",
+            )
+            if isinstance(drawn, disnake.File):
+                files.append(drawn)
+            else:
+                embed.add_field("Chart", drawn, inline=False)
+        await inter.edit_original_response(embed=embed, view=view, files=files)
+
+    @commands.slash_command(name="guildstats", **GUILD_ONLY)
+    async def guildstats(
+        self, inter: disnake.ApplicationCommandInteraction, public: bool = PUBLIC
+    ) -> None:
+        """How the whole server studies: activity, busy hours and who keeps coming back."""
+        guild_id = guild_id_of(inter)
+        await inter.response.defer(ephemeral=not public)
+        member = await settings.member_config(self.bot.pool, guild_id, inter.author.id)
+        viewer = Zone(member.time_zone, member.day_start_hour)
+        builds = {
+            "activity.png": lambda wh: reports.activity(wh, guild_id),
+            "heatmap.png": lambda wh: reports.guild_heatmap(wh, guild_id, viewer=viewer),
+            "retention.png": lambda wh: reports.retention(wh, guild_id),
+        }
+        drawn = [await self._chart(build, name) for name, build in builds.items()]
+        files = [d for d in drawn if isinstance(d, disnake.File)]
+        notes = sorted({d for d in drawn if isinstance(d, str)})
+        text = "Server activity, busy hours (in your time zone) and weekly retention."
+        await inter.edit_original_response(content="\n".join([text, *notes]), files=files)
+
+    async def _chart(
+        self, build: Callable[[Warehouse], go.Figure], name: str
+    ) -> disnake.File | str:
+        if self.bot.charts is None:
+            return "charts are not configured"
+        return await self.bot.charts.file(build, name)
 
     async def _count(self, guild_id: int, period: Period, first: date, last: date) -> int:
         if period is Period.ALL:
@@ -150,6 +199,17 @@ class Stats(commands.Cog):
         if period is Period.ALL:
             return await stats.all_time_leaderboard(self.bot.pool, guild_id, PAGE, page * PAGE)
         return await stats.leaderboard(self.bot.pool, guild_id, first, last, PAGE, page * PAGE)
+
+
+async def _send_with_chart(
+    inter: disnake.ApplicationCommandInteraction, embed: disnake.Embed, chart: disnake.File | str
+) -> None:
+    if isinstance(chart, disnake.File):
+        embed.set_image(url=f"attachment://{chart.filename}")
+        await inter.edit_original_response(embed=embed, file=chart)
+        return
+    embed.add_field("Chart", chart, inline=False)
+    await inter.edit_original_response(embed=embed)
 
 
 def _board_embed(

@@ -117,6 +117,8 @@ class Voice(commands.Cog):
         if tracker is None:
             return
         now = self.bot.clock()
+        if member.id not in tracker.opted_out:
+            self.bot.seen(member.guild.id, member)
         async with self._lock:
             ops = tracker.update(member.id, voice_state(member, after), now)
         self.bot.submit(ops)
@@ -156,6 +158,10 @@ class Voice(commands.Cog):
             ops = tracker.reconcile(stored, guild_voice_states(guild), self.bot.clock())
             self.trackers[guild.id] = tracker
         self.bot.submit(ops)
+        for member_id in tracker.presences:
+            member = guild.get_member(member_id)
+            if member is not None:
+                self.bot.seen(guild.id, member)
         log.info("guild %s: %s sessions open after reconciling", guild.id, len(tracker.presences))
 
     async def _checkpoints(self) -> None:

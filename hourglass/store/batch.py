@@ -16,8 +16,17 @@ from typing import Any
 
 import asyncpg
 
-from hourglass.store import ledger, voice
-from hourglass.store.records import PointEvent, VoicePiece, VoiceSession
+from hourglass.store import guilds, ledger, voice
+from hourglass.store.records import Member, PointEvent, VoicePiece, VoiceSession
+
+
+@dataclass(frozen=True)
+class MemberSeen:
+    """A member was seen under a display name (kept for leaderboards)."""
+
+    guild_id: int
+    member_id: int
+    display_name: str
 
 
 @dataclass(frozen=True)
@@ -77,11 +86,21 @@ class UserAction:
     action_id: uuid.UUID = field(default_factory=uuid.uuid4)
 
 
-Operation = OpenSession | Checkpoint | CloseSession | VoicePiece | PointEvent | UserAction
+Operation = (
+    MemberSeen | OpenSession | Checkpoint | CloseSession | VoicePiece | PointEvent | UserAction
+)
 
 _KINDS: dict[str, type] = {
     cls.__name__: cls
-    for cls in (OpenSession, Checkpoint, CloseSession, VoicePiece, PointEvent, UserAction)
+    for cls in (
+        MemberSeen,
+        OpenSession,
+        Checkpoint,
+        CloseSession,
+        VoicePiece,
+        PointEvent,
+        UserAction,
+    )
 }
 
 _UPSERT_OPEN = """
@@ -147,12 +166,24 @@ async def apply_batch(conn: asyncpg.Connection, operations: Sequence[Operation])
         groups[type(operation)].append(operation)
 
     async with conn.transaction():
+        await _members(conn, groups[MemberSeen])
         await _open(conn, groups[OpenSession])
         await voice.write_pieces(conn, groups[VoicePiece])
         await _checkpoint(conn, groups[Checkpoint])
         await _close(conn, groups[CloseSession])
         await ledger.append_points(conn, groups[PointEvent])
         await _actions(conn, groups[UserAction])
+
+
+async def _members(conn: asyncpg.Connection, seen: list[MemberSeen]) -> None:
+    if not seen:
+        return
+    latest = {(m.guild_id, m.member_id): m for m in seen}
+    await guilds.upsert_members(
+        conn,
+        [Member(m.guild_id, m.member_id, m.display_name) for m in latest.values()],
+        names_only=True,
+    )
 
 
 async def _open(conn: asyncpg.Connection, opens: list[OpenSession]) -> None:

@@ -35,9 +35,28 @@ async def upsert_guild(db: Executor, guild: Guild) -> None:
     )
 
 
-async def upsert_members(db: Executor, members: Sequence[Member]) -> None:
-    """Creates members or updates their names and time settings, in one statement."""
+_UPSERT_NAMES = """
+INSERT INTO hourglass.members (guild_id, member_id, display_name)
+SELECT m.guild_id, m.member_id, m.display_name
+FROM unnest($1::bigint[], $2::bigint[], $3::text[]) AS m (guild_id, member_id, display_name)
+JOIN hourglass.guilds AS g ON g.guild_id = m.guild_id
+ON CONFLICT (guild_id, member_id) DO UPDATE SET display_name = excluded.display_name
+"""
+
+
+async def upsert_members(
+    db: Executor, members: Sequence[Member], *, names_only: bool = False
+) -> None:
+    """Creates members or updates their names (and, unless names_only, time settings)."""
     if not members:
+        return
+    if names_only:
+        await db.execute(
+            _UPSERT_NAMES,
+            [m.guild_id for m in members],
+            [m.member_id for m in members],
+            [m.display_name for m in members],
+        )
         return
     await db.execute(
         _UPSERT_MEMBERS,

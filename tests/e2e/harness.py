@@ -10,7 +10,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from analytics.render import ChartRenderer
 from bot.app import HourglassBot
+from bot.charts import Charts
 from bot.writer import BatchWriter
 from hourglass.store.pool import create_pool
 from tests.discord_double import (
@@ -96,12 +98,20 @@ def study_hall(*, in_voice: list[tuple[str, str]] | None = None) -> Hall:
 
 @contextlib.asynccontextmanager
 async def hourglass(
-    url: str, spool: Path, hall: Hall, clock: Clock, double: DiscordDouble
+    url: str, spool: Path, hall: Hall, clock: Clock, double: DiscordDouble, *, charts: bool = False
 ) -> AsyncIterator[HourglassBot]:
     """The bot with its pool and writer, connected to the double; closed afterwards."""
     pool = await create_pool(url, max_size=4)
     writer = BatchWriter(pool, spool, interval=0.05)
-    bot = HourglassBot(pool, writer, clock=clock, checkpoint_seconds=3600, guild_ready_timeout=0.05)
+    drawing = Charts(url, ChartRenderer()) if charts else None
+    bot = HourglassBot(
+        pool,
+        writer,
+        clock=clock,
+        checkpoint_seconds=3600,
+        guild_ready_timeout=0.05,
+        charts=drawing,
+    )
     try:
         async with running(bot, double, timeout=15):
             await until(lambda: int(hall.id) in bot.get_cog("Voice").trackers, "tracking")
