@@ -6,7 +6,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from hourglass import __version__, synthetic
@@ -80,6 +80,11 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--members", type=_positive, default=300, help="members (default 300)")
     demo.add_argument("--days", type=_positive, default=90, help="days of history (default 90)")
     demo.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    demo.add_argument(
+        "--no-charts",
+        action="store_true",
+        help="skip the PNG charts and the HTML dashboard (faster; text output only)",
+    )
     demo.add_argument(
         "--end",
         type=date.fromisoformat,
@@ -239,6 +244,7 @@ def _demo(args: argparse.Namespace) -> int:
             f"seeding {spec.members} members over {spec.days} days into {target.safe}", flush=True
         )
         result = run_demo(target.url, spec, args.out)
+        charts = None if args.no_charts else _demo_charts(target.url, spec, args.out)
 
     print(
         f"new rows: {result.sessions:,} voice sessions, {result.point_events:,} point events, "
@@ -246,8 +252,23 @@ def _demo(args: argparse.Namespace) -> int:
     )
     print(format_board("Leaderboard, yesterday (guild time):", result.yesterday))
     print(format_board("Leaderboard, last 7 days:", result.last_week))
+    if charts is not None:
+        print(charts)
     print(f"output written to {result.out_dir.resolve()}")
     return 0
+
+
+def _demo_charts(url: str, spec: synthetic.CommunitySpec, out: Path) -> str:
+    from analytics.dashboard import write_demo_outputs
+
+    print("drawing charts and the dashboard", flush=True)
+    written = write_demo_outputs(url, spec.guild_id, out, last_day=spec.end - timedelta(days=1))
+    lines = [f"dashboard: {written.dashboard.resolve()}"]
+    if written.skipped:
+        lines.append(f"charts skipped: {written.skipped}")
+    else:
+        lines.append(f"{len(written.pngs)} charts in {written.dashboard.parent.resolve()}")
+    return "\n".join(lines)
 
 
 def _dashboard(args: argparse.Namespace) -> int:

@@ -75,6 +75,7 @@ def test_migrate_and_demo_work_against_a_database_url_and_a_second_demo_adds_not
     migrated = hourglass("migrate", env=env)
     first = hourglass(
         "demo",
+        "--no-charts",
         "--members",
         "12",
         "--days",
@@ -104,6 +105,9 @@ def test_migrate_and_demo_work_against_a_database_url_and_a_second_demo_adds_not
     assert "Leaderboard, last 7 days:" in first.stdout
     assert "new rows: 0 voice sessions, 0 point events" in second.stdout
     assert (tmp_path / "out" / "summary.json").exists()
+    assert "dashboard:" in second.stdout and "charts in" in second.stdout
+    assert (tmp_path / "out" / "charts" / "dashboard.html").stat().st_size > 100_000
+    assert len(list((tmp_path / "out" / "charts").glob("*.png"))) >= 8
     assert (tmp_path / "out" / "leaderboard_last_7_days.csv").read_text().startswith("rank,")
 
 
@@ -112,7 +116,17 @@ def test_the_embedded_database_starts_is_reused_and_stops(tmp_path):
 
     started = hourglass("db", "start", env=env)
     again = hourglass("db", "start", env=env)
-    demo = hourglass("demo", "--members", "5", "--days", "3", "--out", str(tmp_path / "o"), env=env)
+    demo = hourglass(
+        "demo",
+        "--no-charts",
+        "--members",
+        "5",
+        "--days",
+        "3",
+        "--out",
+        str(tmp_path / "o"),
+        env=env,
+    )
     still = hourglass("db", "status", env=env)
     stopped = hourglass("db", "stop", env=env)
     after = hourglass("db", "status", env=env)
@@ -145,6 +159,7 @@ def test_sigterm_during_a_demo_stops_the_embedded_database_cleanly(tmp_path):
             "-m",
             "hourglass.cli",
             "demo",
+            "--no-charts",
             "--members",
             "3000",
             "--days",
