@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from hourglass.store.records import Guild, Member, MetricSample, PointEvent, VoiceSession
+from hourglass.telemetry import LATENCY_BUCKETS
 
 _NAMESPACE = uuid.UUID("0b8c5a8e-4a4f-4d7c-9a51-6f1f3f0d2c11")
 
@@ -141,24 +142,72 @@ def metrics(
 ) -> Iterator[MetricSample]:
     """The bot's own metrics over the last days of the community, one batch per step.
 
-    A gauge of concurrent voice members, pool use, and a command latency histogram whose
-    buckets (seconds) follow the daily rhythm of the community.
+    The same names, labels and histogram buckets as the bot's telemetry writes: concurrent
+    voice members, pool size and use, command and query latency histograms (with their
+    sums), cache lookups and gateway events, all following the community's daily rhythm.
     """
     rng = random.Random(f"{spec.seed}:metrics")
     moment = spec.end_at - timedelta(days=days)
-    bounds = (0.05, 0.1, 0.25, 0.5, 1.0, math.inf)
     while moment < spec.end_at:
         load = _diurnal(moment.hour + moment.minute / 60)
-        concurrent = max(0.0, round(spec.members * 0.12 * load + rng.gauss(0, 2)))
-        yield MetricSample(moment, "voice_members_concurrent", concurrent)
-        yield MetricSample(moment, "db_pool_in_use_ratio", min(1.0, 0.1 + 0.6 * load))
-        commands = rng.randint(0, int(5 + 40 * load))
-        counts = _latency_counts(rng, commands, load, bounds)
-        for bound, count in zip(bounds, counts, strict=True):
-            yield MetricSample(
-                moment, "command_latency_seconds", float(count), {"command": "stats"}, bound
-            )
+        yield from _minute_of_metrics(spec, rng, moment, load, step.total_seconds())
         moment += step
+
+
+def _minute_of_metrics(
+    spec: CommunitySpec, rng: random.Random, moment: datetime, load: float, seconds: float
+) -> Iterator[MetricSample]:
+    concurrent = max(0.0, round(spec.members * 0.12 * load + rng.gauss(0, 2)))
+    yield MetricSample(moment, "hourglass_voice_members_concurrent", concurrent)
+    yield MetricSample(moment, "hourglass_db_pool_size", 10.0)
+    yield MetricSample(moment, "hourglass_db_pool_in_use", float(round(1 + 6 * load)))
+
+    commands = rng.randint(0, int(5 + 40 * load))
+    yield from _histogram(
+        rng, moment, "hourglass_command_seconds", {"command": "stats"}, commands, 0.08 + 0.1 * load
+    )
+    yield from _histogram(
+        rng,
+        moment,
+        "hourglass_db_query_seconds",
+        {"query": "leaderboard"},
+        commands * 3,
+        0.004 + 0.01 * load,
+    )
+
+    hits = rng.randint(0, commands * 4)
+    misses = int(hits * (0.1 + 0.25 * load))
+    for result, count in (("hit", hits), ("miss", misses)):
+        if count:
+            labels = {"cache": "leaderboard", "level": "memory", "result": result}
+            yield MetricSample(moment, "hourglass_cache_requests_total", float(count), labels)
+    for kind, rate in (("VOICE_STATE_UPDATE", 0.4), ("INTERACTION_CREATE", 0.2)):
+        count = rng.randint(0, int(rate * seconds * load) + 1)
+        if count:
+            yield MetricSample(
+                moment, "hourglass_gateway_events_total", float(count), {"type": kind, "shard": "0"}
+            )
+
+
+def _histogram(
+    rng: random.Random,
+    moment: datetime,
+    name: str,
+    labels: dict[str, str],
+    observations: int,
+    median: float,
+) -> Iterator[MetricSample]:
+    counts = [0] * len(LATENCY_BUCKETS)
+    total = 0.0
+    for _ in range(observations):
+        latency = rng.lognormvariate(math.log(median), 0.7)
+        total += latency
+        counts[next(i for i, bound in enumerate(LATENCY_BUCKETS) if latency <= bound)] += 1
+    for bound, count in zip(LATENCY_BUCKETS, counts, strict=True):
+        if count or (observations and math.isinf(bound)):  # +Inf closes every histogram
+            yield MetricSample(moment, name, float(count), labels, bound)
+    if observations:
+        yield MetricSample(moment, f"{name}_sum", total, labels)
 
 
 def _profiles(spec: CommunitySpec) -> list[_Profile]:
@@ -243,13 +292,3 @@ def _poisson(rng: random.Random, mean: float) -> int:
         count += 1
         product *= rng.random()
     return count
-
-
-def _latency_counts(
-    rng: random.Random, commands: int, load: float, bounds: tuple[float, ...]
-) -> list[int]:
-    counts = [0] * len(bounds)
-    for _ in range(commands):
-        latency = rng.lognormvariate(math.log(0.08 + 0.1 * load), 0.7)
-        counts[next(i for i, bound in enumerate(bounds) if latency <= bound)] += 1
-    return counts
