@@ -14,7 +14,9 @@ from disnake.ext import commands
 from bot.charts import Charts
 from bot.errors import UserError
 from bot.writer import BatchWriter
+from hourglass.settings import MonitoringSettings
 from hourglass.store.batch import MemberSeen, Operation, UserAction
+from hourglass.telemetry import Telemetry
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +41,8 @@ class HourglassBot(commands.InteractionBot):
         clock: Clock = utc_now,
         checkpoint_seconds: float = 60.0,
         charts: Charts | None = None,
+        telemetry: Telemetry | None = None,
+        monitoring: MonitoringSettings | None = None,
         test_guilds: list[int] | None = None,
         **options: Any,
     ) -> None:
@@ -54,6 +58,8 @@ class HourglassBot(commands.InteractionBot):
         self.clock = clock
         self.checkpoint_seconds = checkpoint_seconds
         self.charts = charts
+        self.telemetry = telemetry or Telemetry()
+        self.monitoring = monitoring or MonitoringSettings()
         self._names: dict[tuple[int, int], str] = {}
         self._load_cogs()
 
@@ -75,6 +81,9 @@ class HourglassBot(commands.InteractionBot):
         voice = self.get_cog("Voice")
         if voice is not None:
             self.submit(voice.checkpoint_all())  # type: ignore[attr-defined]
+        operations = self.get_cog("Operations")
+        if operations is not None:
+            await operations.monitor.stop()  # type: ignore[attr-defined]
         await super().close()
         await self.writer.stop()
         if self.charts is not None:

@@ -109,3 +109,30 @@ def _env_name(cls: type[BaseSettings], field: str) -> str:
         return info.validation_alias
     prefix = cls.model_config.get("env_prefix", "") or ""
     return (prefix + field).upper()
+
+
+class MonitoringSettings(BaseSettings):
+    """Where the bot's own metrics and alerts go, and the scaling thresholds it watches."""
+
+    model_config = SettingsConfigDict(**_COMMON, env_prefix="HOURGLASS_")
+
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = Field(default=9108, ge=0, le=65535)  # 0 turns /metrics off
+    alert_discord_webhook: SecretStr | None = None
+    alert_slack_webhook: SecretStr | None = None
+    alert_channel_id: int | None = Field(default=None, gt=0)
+    # Webhooks on this machine (http://127.0.0.1:...) are refused unless this is set,
+    # for a local relay or for tests.
+    allow_local_webhooks: bool = False
+    max_concurrent_users: float = Field(default=35, gt=0)
+    min_cache_hit_rate: float = Field(default=0.70, ge=0, le=1)
+    max_query_ms: float = Field(default=100, gt=0)
+    max_pool_use: float = Field(default=0.80, gt=0, le=1)
+    max_error_rate: float = Field(default=0.05, gt=0, le=1)
+    p95_regression_factor: float = Field(default=1.5, gt=1)
+    operator_ids: list[int] = Field(default_factory=list)
+
+    @field_validator("alert_discord_webhook", "alert_slack_webhook", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if value in ("", None) else value

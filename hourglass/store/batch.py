@@ -17,7 +17,7 @@ from typing import Any
 import asyncpg
 
 from hourglass.store import guilds, ledger, voice
-from hourglass.store.records import Member, PointEvent, VoicePiece, VoiceSession
+from hourglass.store.records import Member, MetricSample, PointEvent, VoicePiece, VoiceSession
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,14 @@ class UserAction:
 
 
 Operation = (
-    MemberSeen | OpenSession | Checkpoint | CloseSession | VoicePiece | PointEvent | UserAction
+    MemberSeen
+    | OpenSession
+    | Checkpoint
+    | CloseSession
+    | VoicePiece
+    | PointEvent
+    | UserAction
+    | MetricSample
 )
 
 _KINDS: dict[str, type] = {
@@ -100,6 +107,7 @@ _KINDS: dict[str, type] = {
         VoicePiece,
         PointEvent,
         UserAction,
+        MetricSample,
     )
 }
 
@@ -173,6 +181,7 @@ async def apply_batch(conn: asyncpg.Connection, operations: Sequence[Operation])
         await _close(conn, groups[CloseSession])
         await ledger.append_points(conn, groups[PointEvent])
         await _actions(conn, groups[UserAction])
+        await ledger.write_metrics(conn, groups[MetricSample])
 
 
 async def _members(conn: asyncpg.Connection, seen: list[MemberSeen]) -> None:
@@ -287,6 +296,8 @@ def _coerce(annotation: Any, raw: Any) -> Any:
         return uuid.UUID(raw)
     if name.startswith("datetime"):
         return datetime.fromisoformat(raw)
+    if name.startswith("float"):
+        return float(raw)
     if name == "VoiceSession":
         return _build(VoiceSession, raw)
     return raw

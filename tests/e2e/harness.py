@@ -14,6 +14,7 @@ from analytics.render import ChartRenderer
 from bot.app import HourglassBot
 from bot.charts import Charts
 from bot.writer import BatchWriter
+from hourglass.settings import MonitoringSettings
 from hourglass.store.pool import create_pool
 from tests.discord_double import (
     DiscordDouble,
@@ -98,7 +99,14 @@ def study_hall(*, in_voice: list[tuple[str, str]] | None = None) -> Hall:
 
 @contextlib.asynccontextmanager
 async def hourglass(
-    url: str, spool: Path, hall: Hall, clock: Clock, double: DiscordDouble, *, charts: bool = False
+    url: str,
+    spool: Path,
+    hall: Hall,
+    clock: Clock,
+    double: DiscordDouble,
+    *,
+    charts: bool = False,
+    monitoring: MonitoringSettings | None = None,
 ) -> AsyncIterator[HourglassBot]:
     """The bot with its pool and writer, connected to the double; closed afterwards."""
     pool = await create_pool(url, max_size=4)
@@ -111,6 +119,7 @@ async def hourglass(
         checkpoint_seconds=3600,
         guild_ready_timeout=0.05,
         charts=drawing,
+        monitoring=monitoring,
     )
     try:
         async with running(bot, double, timeout=15):

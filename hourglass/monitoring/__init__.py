@@ -1,0 +1,1 @@
+"""The bot watching itself: performance summaries, alert rules, delivery, reports."""
