@@ -13,25 +13,37 @@ from datetime import date
 from hourglass.store.executor import Executor
 from hourglass.store.records import Standing
 
+# The UTC bounds of the local days, widened by three hours: around a DST change the wall
+# clock maps to UTC ambiguously, so local_day decides exactly inside the narrow window.
 _RANKED = """
 WITH g AS (
-  SELECT time_zone, day_start_hour FROM hourglass.guilds WHERE guild_id = $1
+  SELECT time_zone, day_start_hour,
+         ($2::date + make_interval(hours => day_start_hour))::timestamp AT TIME ZONE time_zone
+           - interval '3 hours' AS lo,
+         ($3::date + 1 + make_interval(hours => day_start_hour))::timestamp AT TIME ZONE time_zone
+           + interval '3 hours' AS hi
+  FROM hourglass.guilds
+  WHERE guild_id = $1
+),
+totals AS (
+  SELECT v.member_id, sum(v.seconds)::bigint AS seconds
+  FROM hourglass.voice_seconds_15m AS v
+  CROSS JOIN g
+  WHERE v.guild_id = $1
+    AND v.bucket >= (SELECT lo FROM g)
+    AND v.bucket < (SELECT hi FROM g)
+    AND hourglass.local_day(v.bucket, g.time_zone, g.day_start_hour) BETWEEN $2 AND $3
+  GROUP BY v.member_id
 ),
 ranked AS (
   SELECT
-    rank() OVER (ORDER BY sum(v.seconds) DESC)::integer AS rank,
-    v.member_id,
+    rank() OVER (ORDER BY t.seconds DESC)::integer AS rank,
+    t.member_id,
     coalesce(m.display_name, '') AS display_name,
-    sum(v.seconds)::bigint AS seconds
-  FROM hourglass.voice_seconds_15m AS v
-  CROSS JOIN g
-  LEFT JOIN hourglass.members AS m ON m.guild_id = v.guild_id AND m.member_id = v.member_id
-  WHERE v.guild_id = $1
-    AND v.bucket >= lower(hourglass.local_days_window($2, $3))
-    AND v.bucket < upper(hourglass.local_days_window($2, $3))
-    AND hourglass.local_day(v.bucket, g.time_zone, g.day_start_hour) BETWEEN $2 AND $3
-    AND NOT coalesce(m.opted_out, false)
-  GROUP BY v.member_id, m.display_name
+    t.seconds
+  FROM totals AS t
+  LEFT JOIN hourglass.members AS m ON m.guild_id = $1 AND m.member_id = t.member_id
+  WHERE NOT coalesce(m.opted_out, false)
 )
 """
 
