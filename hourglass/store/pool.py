@@ -35,8 +35,15 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
 
 
 def _timing(telemetry: Telemetry) -> Callable[[asyncpg.Connection], Awaitable[None]]:
+    # Statements are constant strings, so each one's histogram child is looked up once.
+    children: dict[str, Any] = {}
+
     def logged(query: Any) -> None:
-        telemetry.query_seconds.labels(query_class(query.query)).observe(query.elapsed)
+        child = children.get(query.query)
+        if child is None:
+            child = telemetry.query_seconds.labels(query_class(query.query))
+            children[query.query] = child
+        child.observe(query.elapsed)
 
     async def init(conn: asyncpg.Connection) -> None:
         await _init_connection(conn)
