@@ -22,6 +22,9 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 
+# Options whose values are secrets: recorded as hidden in the audit trail.
+SECRET_OPTIONS = frozenset({"webhook"})
+
 GENERIC_FAILURE = "Something went wrong on our side. It has been logged; please try again later."
 
 
@@ -112,7 +115,10 @@ class HourglassBot(commands.InteractionBot):
     async def on_slash_command(self, inter: disnake.ApplicationCommandInteraction) -> None:
         """Every command invocation goes to the audit trail, options included."""
         name = inter.application_command.qualified_name
-        options = {k: _auditable(v) for k, v in inter.filled_options.items()}
+        options = {
+            k: "(hidden)" if k in SECRET_OPTIONS else _auditable(v)
+            for k, v in inter.filled_options.items()
+        }
         self.seen(inter.guild_id, inter.author)
         self.audit(inter.guild_id, inter.author.id, f"command.{name}", options=options)
 

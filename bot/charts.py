@@ -6,6 +6,7 @@ import asyncio
 import io
 import logging
 from collections.abc import Callable
+from typing import TypeVar
 
 import disnake
 import plotly.graph_objects as go
@@ -17,6 +18,7 @@ from analytics.render import ChartRenderer
 log = logging.getLogger(__name__)
 
 Build = Callable[[Warehouse], go.Figure]
+T = TypeVar("T")
 
 
 class Charts:
@@ -41,20 +43,31 @@ class Charts:
 
     async def file(self, build: Build, filename: str) -> disnake.File | str:
         """The chart as an attachment, or a short reason why there is none."""
+        drawn = await self.png(build)
+        if isinstance(drawn, str):
+            return drawn
+        return disnake.File(io.BytesIO(drawn), filename=filename)
+
+    async def png(self, build: Build) -> bytes | str:
+        """The chart as PNG bytes, or a short reason why there is none."""
         if self.unavailable is not None:
             return f"charts unavailable: {self.unavailable}"
         try:
             figure = await asyncio.to_thread(self._figure, build)
-            png = await self.renderer.render_png(figure)
+            return await self.renderer.render_png(figure)
         except (RendererBusy, RenderTimeout) as exc:
-            log.warning("chart %s not drawn: %s", filename, exc)
+            log.warning("chart not drawn: %s", exc)
             return "the chart could not be drawn in time; try again in a minute"
         except ChartsUnavailable as exc:
             self.unavailable = str(exc)
             return f"charts unavailable: {exc}"
         except AnalyticsError as exc:
             return str(exc)
-        return disnake.File(io.BytesIO(png), filename=filename)
+
+    def read(self, query: Callable[[Warehouse], T]) -> T:
+        """Runs a read with the analytics library (call it from a worker thread)."""
+        with Warehouse(self.url) as wh:
+            return query(wh)
 
     def _figure(self, build: Build) -> go.Figure:
         with Warehouse(self.url) as wh:

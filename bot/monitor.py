@@ -8,7 +8,9 @@ then, once per destination.
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
+from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -16,6 +18,7 @@ import aiohttp
 import disnake
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from analytics import reports as analytics_reports
 from hourglass.errors import ConfigError
 from hourglass.monitoring import alerts as rules
 from hourglass.monitoring import reports
@@ -31,6 +34,7 @@ from hourglass.monitoring.delivery import (
 )
 from hourglass.settings import MonitoringSettings
 from hourglass.store import alerts, performance, settings, upkeep
+from hourglass.store.records import GuildConfig
 
 if TYPE_CHECKING:
     from bot.app import HourglassBot
@@ -103,12 +107,45 @@ class Monitor:
 
     async def evaluate_alerts(self) -> int:
         """Evaluates the rules and delivers what changed; returns how many messages went out."""
-        transitions = await rules.evaluate(self.bot.pool, self.rules, self.bot.clock())
-        for transition in transitions:
-            kind = "alert" if transition.firing else "resolution"
-            subject = f"{kind}:{transition.rule.name}:{transition.at.isoformat()}"
-            await self.send(kind, subject, transition.message(), self.operator_destinations())
-        return len(transitions)
+        now = self.bot.clock()
+        sent = 0
+        for rule_set, destinations in [
+            (self.rules, self.operator_destinations()),
+            *await self._guild_rules(),
+        ]:
+            for transition in await rules.evaluate(self.bot.pool, rule_set, now):
+                kind = "alert" if transition.firing else "resolution"
+                subject = (
+                    f"{kind}:{transition.rule.scope}:{transition.rule.name}:"
+                    f"{transition.at.isoformat()}"
+                )
+                await self.send(kind, subject, transition.message(), destinations)
+                sent += 1
+        return sent
+
+    async def _guild_rules(self) -> list[tuple[list[rules.Rule], list[Destination]]]:
+        found = []
+        for guild in self.bot.guilds:
+            config = await settings.guild_config(self.bot.pool, guild.id)
+            threshold = config.alert_thresholds.get("concurrent_members")
+            if not threshold:
+                continue
+            destinations = self.guild_destinations(config)
+            if destinations:
+                found.append(([rules.guild_rule(guild.id, float(threshold))], destinations))
+        return found
+
+    def guild_destinations(self, config: GuildConfig) -> list[Destination]:
+        """Where a guild's own alerts go: its webhook, else its report channel."""
+        url = config.alert_thresholds.get("webhook")
+        if isinstance(url, str) and url:
+            try:
+                return [parse_webhook(url, allow_local=self.settings.allow_local_webhooks)]
+            except InvalidDestination as exc:
+                log.warning("guild %s has an unusable alert webhook: %s", config.guild_id, exc)
+        if config.report_channel_id is not None:
+            return [DiscordChannel(config.report_channel_id, self.post)]
+        return []
 
     async def snapshot_statements(self) -> None:
         """Stores the top statements of pg_stat_statements, or notes why it cannot."""
@@ -134,6 +171,7 @@ class Monitor:
             due = reports.weekly_due(guild.id, config.time_zone, now)
             if now - due.due_at < timedelta(days=2):
                 message = await reports.weekly_message(self.bot.pool, config, due, guild.name)
+                message = await self._with_chart(message, guild.id, due)
                 target = DiscordChannel(config.report_channel_id, self.post)
                 await self.send("report", due.subject, message, [target])
 
@@ -141,6 +179,24 @@ class Monitor:
         if now - daily.due_at < timedelta(hours=6):
             message = await reports.daily_message(self.bot.pool, daily)
             await self.send("report", daily.subject, message, self.operator_destinations())
+
+        monthly = reports.monthly_due(now)
+        charts = self.bot.charts
+        if now - monthly.due_at < timedelta(days=2) and charts is not None:
+            report = await asyncio.to_thread(
+                charts.read, lambda wh: analytics_reports.capacity_report(wh, end=monthly.due_at)
+            )
+            message = reports.capacity_message(report, monthly)
+            await self.send("report", monthly.subject, message, self.operator_destinations())
+
+    async def _with_chart(self, message: Message, guild_id: int, due: reports.Due) -> Message:
+        if self.bot.charts is None:
+            return message
+        _, sunday = reports.week_of(due)
+        drawn = await self.bot.charts.png(
+            lambda wh: analytics_reports.leaderboard(wh, guild_id, last_day=sunday, days=7)
+        )
+        return replace(message, image=drawn) if isinstance(drawn, bytes) else message
 
     async def send(
         self, kind: str, subject: str, message: Message, destinations: list[Destination]
@@ -179,8 +235,12 @@ class Monitor:
         )
         for name, value in message.fields[:25]:
             embed.add_field(name[:256], value[:1024])
+        extra = {}
+        if message.image is not None:
+            extra["file"] = disnake.File(io.BytesIO(message.image), filename="report.png")
+            embed.set_image(url="attachment://report.png")
         try:
-            await channel.send(embed=embed)
+            await channel.send(embed=embed, **extra)
         except disnake.Forbidden as exc:
             raise DeliveryError(
                 f"no permission to post in channel {channel_id}: {exc.text}", retryable=False
@@ -194,6 +254,13 @@ class Monitor:
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
         return self._session
+
+
+def parse_webhook(url: str, *, allow_local: bool = False) -> Destination:
+    """A Discord or a Slack webhook, whichever the URL is; InvalidDestination otherwise."""
+    if "hooks.slack.com" in url or "/services/" in url:
+        return SlackWebhook.parse(url, allow_local=allow_local)
+    return DiscordWebhook.parse(url, allow_local=allow_local)
 
 
 def webhooks(monitoring: MonitoringSettings) -> list[Destination]:

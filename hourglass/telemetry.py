@@ -87,6 +87,12 @@ class Telemetry:
         self.voice_members = Gauge(
             "hourglass_voice_members_concurrent", "Members in tracked voice channels", registry=r
         )
+        self.guild_voice_members = Gauge(
+            "hourglass_guild_voice_members",
+            "Members in tracked voice channels, per guild",
+            ["guild"],
+            registry=r,
+        )
         self._last: dict[tuple[str, tuple[tuple[str, str], ...]], float] = {}
 
     @contextmanager

@@ -10,6 +10,9 @@ from disnake.ext import commands
 from bot.app import reply
 from bot.checks import GUILD_ONLY, guild_id_of, require_admin, suggest_time_zones
 from bot.checks import time_zone as valid_zone
+from bot.errors import UserError
+from bot.monitor import parse_webhook
+from hourglass.monitoring.delivery import InvalidDestination
 from hourglass.store import settings
 from hourglass.store.records import GuildConfig
 
@@ -49,6 +52,11 @@ def config_embed(config: GuildConfig) -> disnake.Embed:
     )
     embed.add_field("Counts deafened time", "yes" if config.count_deafened else "no")
     embed.add_field("Counts time alone", "yes" if config.count_alone else "no")
+    members = config.alert_thresholds.get("concurrent_members")
+    target = "a webhook" if config.alert_thresholds.get("webhook") else "the report channel"
+    embed.add_field(
+        "Alerts", f"at {members} members studying at once, to {target}" if members else "off"
+    )
     return embed
 
 
@@ -150,6 +158,39 @@ class Settings(commands.Cog):
         """Choose whether deafened time and time alone count."""
         await self._change(inter, count_deafened=deafened, count_alone=alone)
 
+    @config.sub_command(name="alerts")
+    async def alerts(
+        self,
+        inter: disnake.ApplicationCommandInteraction,
+        concurrent_members: int = commands.Param(
+            description="Alert when this many members study at once for 10 minutes (0: off)",
+            ge=0,
+            le=100_000,
+        ),
+        webhook: str = commands.Param(
+            "",
+            description="A Discord or Slack webhook for these alerts; none: report channel",
+            max_length=300,
+        ),
+    ) -> None:
+        """Alerts for this server: where they go and when they fire."""
+        require_admin(inter)
+        thresholds: dict[str, Any] = {"concurrent_members": concurrent_members}
+        url = webhook.strip()
+        if url and url.lower() != "none":
+            try:
+                destination = parse_webhook(
+                    url, allow_local=self.bot.monitoring.allow_local_webhooks
+                )
+            except InvalidDestination as exc:
+                raise UserError(f"That webhook cannot be used: {exc}.") from None
+            thresholds["webhook"] = url
+            where = destination.name
+        else:
+            where = "the report channel"
+        await self._change(inter, alert_thresholds=thresholds)
+        self.bot.audit(inter.guild_id, inter.author.id, "config.alerts", destination=where)
+
     async def _change(self, inter: disnake.ApplicationCommandInteraction, **changes: Any) -> None:
         require_admin(inter)
         guild_id = guild_id_of(inter)
@@ -164,7 +205,7 @@ class Settings(commands.Cog):
             guild_id,
             inter.author.id,
             "config.changed",
-            changes={k: str(v) for k, v in changes.items()},
+            changed=sorted(changes),  # names only: a webhook URL is a secret
         )
         await reply(inter, "Saved.", embed=config_embed(config))
 

@@ -152,7 +152,8 @@ class Stats(commands.Cog):
                 files.append(drawn)
             else:
                 embed.add_field("Chart", drawn, inline=False)
-        await inter.edit_original_response(embed=embed, view=view, files=files)
+        extra = {"files": files} if files else {}
+        await inter.edit_original_response(embed=embed, view=view, **extra)
 
     @commands.slash_command(name="guildstats", **GUILD_ONLY)
     async def guildstats(
@@ -172,7 +173,8 @@ class Stats(commands.Cog):
         files = [d for d in drawn if isinstance(d, disnake.File)]
         notes = sorted({d for d in drawn if isinstance(d, str)})
         text = "Server activity, busy hours (in your time zone) and weekly retention."
-        await inter.edit_original_response(content="\n".join([text, *notes]), files=files)
+        extra = {"files": files} if files else {}
+        await inter.edit_original_response(content="\n".join([text, *notes]), **extra)
 
     async def _chart(
         self, build: Callable[[Warehouse], go.Figure], name: str

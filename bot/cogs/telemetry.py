@@ -102,7 +102,10 @@ class Instruments(commands.Cog):
             t.gateway_latency.labels(self._shard()).set(latency)
         voice = self.bot.get_cog("Voice")
         if voice is not None:
-            t.voice_members.set(sum(len(tr.presences) for tr in voice.trackers.values()))  # type: ignore[attr-defined]
+            trackers = voice.trackers  # type: ignore[attr-defined]
+            t.voice_members.set(sum(len(tr.presences) for tr in trackers.values()))
+            for guild_id, tracker in trackers.items():
+                t.guild_voice_members.labels(str(guild_id)).set(len(tracker.presences))
         t.write_queue.set(self.bot.writer.queue_depth)
         t.write_spool.set(self.bot.writer.spooled_batches)
         t.memory.set(self._process.memory_info().rss)

@@ -43,6 +43,7 @@ class Rule:
     above: bool
     unit: str
     advice: str
+    scope: str = SCOPE
 
     def breached(self, value: float) -> bool:
         """Whether a measured value breaks the threshold."""
@@ -166,6 +167,23 @@ def rules(settings: MonitoringSettings) -> list[Rule]:
     ]
 
 
+def guild_rule(guild_id: int, threshold: float) -> Rule:
+    """A guild's own rule: its concurrent voice members, sustained over its threshold."""
+    return Rule(
+        "guild_concurrent_members",
+        "Members studying at once in this server",
+        "info",
+        timedelta(minutes=10),
+        timedelta(hours=1),
+        _sustained_minimum("hourglass_guild_voice_members", {"guild": str(guild_id)}),
+        threshold,
+        True,
+        "",
+        "A busy evening: consider opening more study rooms.",
+        scope=f"guild:{guild_id}",
+    )
+
+
 async def evaluate(db: Executor, rule_set: list[Rule], now: datetime) -> list[Transition]:
     """Evaluates every rule at a moment, stores states and returns what must be told."""
     told: list[Transition] = []
@@ -180,7 +198,7 @@ async def evaluate(db: Executor, rule_set: list[Rule], now: datetime) -> list[Tr
 
 
 async def _advance(db: Executor, rule: Rule, value: float, now: datetime) -> Transition | None:
-    current = await alerts.state(db, rule.name, SCOPE)
+    current = await alerts.state(db, rule.name, rule.scope)
     breached = rule.breached(value)
     firing = current is not None and current.state == "firing"
 
@@ -194,7 +212,7 @@ async def _advance(db: Executor, rule: Rule, value: float, now: datetime) -> Tra
         await alerts.save(
             db,
             AlertState(
-                rule.name, SCOPE, "firing", now, notified, value, {"announced": not flapping}
+                rule.name, rule.scope, "firing", now, notified, value, {"announced": not flapping}
             ),
         )
         log.warning(
@@ -209,19 +227,19 @@ async def _advance(db: Executor, rule: Rule, value: float, now: datetime) -> Tra
         assert current is not None
         announced = bool(current.detail.get("announced", True))
         await alerts.save(
-            db, AlertState(rule.name, SCOPE, "ok", now, current.last_notified_at, value, {})
+            db, AlertState(rule.name, rule.scope, "ok", now, current.last_notified_at, value, {})
         )
         log.info("alert %s resolved at %s", rule.name, rule.show(value))
         return Transition(rule, value, False, now) if announced else None
 
     if current is None:
-        await alerts.save(db, AlertState(rule.name, SCOPE, "ok", now, None, value, {}))
+        await alerts.save(db, AlertState(rule.name, rule.scope, "ok", now, None, value, {}))
     return None
 
 
-def _sustained_minimum(name: str) -> Measure:
+def _sustained_minimum(name: str, labels: dict[str, str] | None = None) -> Measure:
     async def measure(db: Executor, lo: datetime, hi: datetime) -> float | None:
-        minutes = await performance.per_minute(db, name, lo, hi)
+        minutes = await performance.per_minute(db, name, lo, hi, labels)
         if len(minutes) < (hi - lo).total_seconds() / 120:
             return None  # fewer than half the minutes have data
         return min(mean for _, mean, _ in minutes)

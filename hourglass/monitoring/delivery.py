@@ -50,6 +50,7 @@ class Message:
     severity: str = "info"
     fields: list[tuple[str, str]] = field(default_factory=list)
     at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    image: bytes | None = None  # a PNG, attached where the destination can take files
 
 
 class Destination(Protocol):

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from analytics.reports import CapacityReport
 from hourglass.monitoring.delivery import Message
 from hourglass.monitoring.summary import Summary, describe, summarize
 from hourglass.store import stats
@@ -119,3 +120,22 @@ async def daily_message(db: Executor, due: Due) -> Message:
 async def _two_windows(db: Executor, lo: datetime, hi: datetime) -> tuple[Summary, Summary]:
     span = hi - lo
     return await summarize(db, lo, hi), await summarize(db, lo - span, lo)
+
+
+def capacity_message(report: CapacityReport, due: Due) -> Message:
+    """The monthly capacity report: next week's forecast and what to change, by when."""
+    forecast = report.forecast
+    if forecast is None:
+        text = f"Not enough history for a forecast yet: {report.note or 'no data'}."
+        fields: list[tuple[str, str]] = []
+    else:
+        text = (
+            f"Next week's peak: about {forecast.peak_concurrency:.0f} members at once "
+            f"({forecast.peak_sustained:.0f} sustained) and "
+            f"{forecast.peak_events_per_second:.2f} events per second."
+        )
+        fields = [("Model", f"{forecast.model} (peaks: {forecast.peak_model})")]
+    advice = "\n".join(f"- {r.sentence()}" for r in report.recommendations)
+    return Message(
+        f"Capacity planning: {due.period}", f"{text}\n\n{advice}".strip(), "info", fields
+    )

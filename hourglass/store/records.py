@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ class GuildConfig:
     daily_minimum_minutes: int = 30
     count_deafened: bool = False
     count_alone: bool = True
-    alert_thresholds: dict[str, float] = field(default_factory=dict)
+    alert_thresholds: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

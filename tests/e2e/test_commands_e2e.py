@@ -291,3 +291,13 @@ async def _seed_rivals(bot, guild_id: int, count: int, around) -> None:
     ]
     async with bot.pool.acquire() as conn:
         await voice.write_sessions(conn, sessions)
+
+
+def test_guildstats_without_a_chart_renderer_answers_in_text_and_says_why(pg_db, tmp_path):
+    async def body(bot, double, hall, clock):
+        reply = await answer(await double.invoke("guildstats", user_id=hall.ada))
+
+        assert "charts are not configured" in reply["content"]
+        assert reply["flags"] & EPHEMERAL
+
+    scenario_with_bot(pg_db, tmp_path, body)

@@ -144,3 +144,62 @@ def test_a_sustained_breach_is_delivered_to_discord_and_slack_webhooks_once(pg_d
     (slack,) = receiver.bodies(SLACK_PATH)
     assert discord["embeds"][0]["title"] == "Connection pool use: 90.0%"
     assert "Connection pool use" in slack["text"]
+
+
+def test_guild_alerts_are_validated_and_page_the_guilds_own_webhook(pg_db, tmp_path):
+    hall, clock = study_hall(), Clock()
+
+    async def scenario():
+        receiver, runner = await start_receiver()
+        settings = MonitoringSettings(allow_local_webhooks=True)
+        try:
+            async with (
+                DiscordDouble([hall.payload]) as double,
+                hourglass(
+                    pg_db, tmp_path / "spool", hall, clock, double, monitoring=settings
+                ) as bot,
+            ):
+                bad = await answer(
+                    await double.invoke(
+                        "config",
+                        {"concurrent_members": 3, "webhook": "https://example.com/x"},
+                        subcommand="alerts",
+                        user_id=hall.owner,
+                    )
+                )
+                good = await answer(
+                    await double.invoke(
+                        "config",
+                        {"concurrent_members": 3, "webhook": receiver.slack_url},
+                        subcommand="alerts",
+                        user_id=hall.owner,
+                    )
+                )
+                samples = [
+                    MetricSample(
+                        clock.now - timedelta(minutes=m),
+                        "hourglass_guild_voice_members",
+                        5.0,
+                        {"guild": hall.id},
+                    )
+                    for m in range(1, 12)
+                ]
+                async with bot.pool.acquire() as conn:
+                    await ledger.write_metrics(conn, samples)
+                    await upkeep.refresh_rollups(conn, clock.now)
+                sent = await bot.get_cog("Operations").monitor.evaluate_alerts()
+                await bot.writer.flush()
+                actions = await bot.pool.fetch("SELECT action, detail FROM hourglass.user_actions")
+            return bad, good, sent, receiver, actions
+        finally:
+            await runner.cleanup()
+
+    bad, good, sent, receiver, actions = asyncio.run(asyncio.wait_for(scenario(), 60))
+
+    assert "cannot be used" in bad["content"] and bad["flags"] & EPHEMERAL
+    assert "Saved" in good["content"] and "to a webhook" in text_of(good)
+    assert sent == 1
+    (slack,) = receiver.bodies(SLACK_PATH)
+    assert "Members studying at once" in slack["text"]
+    assert {a["action"] for a in actions} >= {"command.config alerts", "config.alerts"}
+    assert "XXXXXXXX" not in str([dict(a) for a in actions])  # the webhook's secret part
