@@ -11,11 +11,14 @@ import asyncpg
 import disnake
 from disnake.ext import commands
 
+from bot.cache import TimedCache
 from bot.charts import Charts
 from bot.errors import UserError
 from bot.writer import BatchWriter
 from hourglass.settings import MonitoringSettings
+from hourglass.store import settings
 from hourglass.store.batch import MemberSeen, Operation, UserAction
+from hourglass.store.records import GuildConfig, MemberConfig
 from hourglass.telemetry import Telemetry
 
 log = logging.getLogger(__name__)
@@ -63,6 +66,12 @@ class HourglassBot(commands.InteractionBot):
         self.charts = charts
         self.telemetry = telemetry or Telemetry()
         self.monitoring = monitoring or MonitoringSettings()
+        self.guild_configs: TimedCache[int, GuildConfig] = TimedCache(
+            "guild_config", self.telemetry
+        )
+        self.member_configs: TimedCache[tuple[int, int], MemberConfig] = TimedCache(
+            "member_config", self.telemetry
+        )
         self._names: dict[tuple[int, int], str] = {}
         self._load_cogs()
 
@@ -92,6 +101,26 @@ class HourglassBot(commands.InteractionBot):
         if self.charts is not None:
             await self.charts.close()
         log.info("bot stopped; writes flushed")
+
+    async def guild_config(self, guild_id: int) -> GuildConfig:
+        """A guild's settings, cached for a few seconds."""
+        return await self.guild_configs.get(
+            guild_id, lambda: settings.guild_config(self.pool, guild_id)
+        )
+
+    async def member_config(self, guild_id: int, member_id: int) -> MemberConfig:
+        """A member's time settings, cached for a few seconds."""
+        return await self.member_configs.get(
+            (guild_id, member_id), lambda: settings.member_config(self.pool, guild_id, member_id)
+        )
+
+    def settings_changed(self, guild_id: int, member_id: int | None = None) -> None:
+        """Drops cached settings after this process changed them."""
+        if member_id is None:
+            self.guild_configs.forget(guild_id)
+            self.member_configs = TimedCache("member_config", self.telemetry)
+        else:
+            self.member_configs.forget((guild_id, member_id))
 
     def submit(self, ops: list[Operation]) -> None:
         """Queues a group of writes."""

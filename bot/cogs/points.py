@@ -10,7 +10,7 @@ from disnake.ext import commands
 from bot.app import reply
 from bot.checks import GUILD_ONLY, guild_id_of, moment, require_admin, text_option
 from bot.text import safe
-from hourglass.store import ledger, points, settings
+from hourglass.store import ledger, points
 from hourglass.store.records import PointEvent
 
 if TYPE_CHECKING:
@@ -65,7 +65,7 @@ class Points(commands.Cog):
         """A member's balance at a past moment."""
         require_admin(inter)
         guild_id = guild_id_of(inter)
-        config = await settings.guild_config(self.bot.pool, guild_id)
+        config = await self.bot.guild_config(guild_id)
         at = moment(when, config.time_zone, self.bot.clock(), past_ok=True)
         total = await points.balance(self.bot.pool, guild_id, member.id, as_of=at)
         await reply(

@@ -84,6 +84,7 @@ class Privacy(commands.Cog):
         await self.bot.writer.flush()
         async with self.bot.pool.acquire() as conn:
             await privacy.forget(conn, guild_id, inter.author.id, self.bot.clock())
+        self.bot.settings_changed(guild_id, inter.author.id)
         if voice is not None:
             await voice.reconfigure(guild_id)  # type: ignore[attr-defined]
         await inter.edit_original_response(
@@ -111,6 +112,7 @@ class Privacy(commands.Cog):
             self.bot.pool, guild_id, inter.author.id, inter.author.display_name
         )
         await settings.update_member(self.bot.pool, guild_id, inter.author.id, opted_out=value)
+        self.bot.settings_changed(guild_id, inter.author.id)
         voice = self.bot.get_cog("Voice")
         if voice is not None:
             await voice.reconfigure(guild_id)  # type: ignore[attr-defined]

@@ -198,6 +198,7 @@ class Settings(commands.Cog):
             self.bot.pool, guild_id, inter.guild.name if inter.guild else ""
         )
         config = await settings.update_guild(self.bot.pool, guild_id, **changes)
+        self.bot.settings_changed(guild_id)
         voice = self.bot.get_cog("Voice")
         if voice is not None:
             await voice.reconfigure(guild_id)  # type: ignore[attr-defined]

@@ -20,7 +20,7 @@ from bot.periods import Period, day_range, local_today
 from bot.text import duration, safe
 from bot.views import Pager
 from hourglass import streaks
-from hourglass.store import settings, stats
+from hourglass.store import stats
 from hourglass.store.records import Standing
 
 if TYPE_CHECKING:
@@ -54,8 +54,8 @@ class Stats(commands.Cog):
 
     async def stats_embed(self, guild_id: int, member: disnake.abc.User) -> disnake.Embed:
         """The /stats reply for a member."""
-        config = await settings.member_config(self.bot.pool, guild_id, member.id)
-        guild = await settings.guild_config(self.bot.pool, guild_id)
+        config = await self.bot.member_config(guild_id, member.id)
+        guild = await self.bot.guild_config(guild_id)
         today = local_today(self.bot.clock(), config.time_zone, config.day_start_hour)
         daily = await stats.member_daily_seconds(
             self.bot.pool, guild_id, member.id, today - timedelta(days=HISTORY_DAYS), today
@@ -93,8 +93,8 @@ class Stats(commands.Cog):
     ) -> None:
         """Your current and best study streak."""
         guild_id = guild_id_of(inter)
-        config = await settings.member_config(self.bot.pool, guild_id, inter.author.id)
-        guild = await settings.guild_config(self.bot.pool, guild_id)
+        config = await self.bot.member_config(guild_id, inter.author.id)
+        guild = await self.bot.guild_config(guild_id)
         today = local_today(self.bot.clock(), config.time_zone, config.day_start_hour)
         daily = await stats.member_daily_seconds(
             self.bot.pool, guild_id, inter.author.id, today - timedelta(days=HISTORY_DAYS), today
@@ -125,7 +125,7 @@ class Stats(commands.Cog):
         guild_id = guild_id_of(inter)
         await inter.response.defer(ephemeral=not public)
         chosen = Period(period)
-        guild = await settings.guild_config(self.bot.pool, guild_id)
+        guild = await self.bot.guild_config(guild_id)
         today = local_today(self.bot.clock(), guild.time_zone, guild.day_start_hour)
         span = day_range(chosen, today)
 
@@ -162,7 +162,7 @@ class Stats(commands.Cog):
         """How the whole server studies: activity, busy hours and who keeps coming back."""
         guild_id = guild_id_of(inter)
         await inter.response.defer(ephemeral=not public)
-        member = await settings.member_config(self.bot.pool, guild_id, inter.author.id)
+        member = await self.bot.member_config(guild_id, inter.author.id)
         viewer = Zone(member.time_zone, member.day_start_hour)
         builds = {
             "activity.png": lambda wh: reports.activity(wh, guild_id),

@@ -12,7 +12,7 @@ from bot.app import reply
 from bot.checks import GUILD_ONLY, guild_id_of, moment, text_option
 from bot.errors import UserError
 from bot.text import safe
-from hourglass.store import ledger, settings, tasks
+from hourglass.store import ledger, tasks
 from hourglass.store.records import PointEvent, Task
 
 if TYPE_CHECKING:
@@ -198,5 +198,5 @@ class Tasks(commands.Cog):
         return f"Done: {task_line(task)} (+{TASK_POINTS} points)"
 
     async def _due(self, inter: disnake.Interaction, guild_id: int, text: str) -> datetime:
-        member = await settings.member_config(self.bot.pool, guild_id, inter.author.id)
+        member = await self.bot.member_config(guild_id, inter.author.id)
         return moment(text, member.time_zone, self.bot.clock(), past_ok=False)
