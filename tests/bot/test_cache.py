@@ -48,6 +48,6 @@ def test_the_least_recently_used_entry_leaves_first_when_full():
     async def main():
         for key in (1, 2, 1, 3):  # 2 is the least recently used when 3 arrives
             await cache.get(key, lambda k=key: asyncio.sleep(0, result=k))
-        return [await cache.get(k, lambda: asyncio.sleep(0, result=-1)) for k in (1, 2, 3)]
+        return [await cache.get(k, lambda: asyncio.sleep(0, result=-1)) for k in (3, 1, 2)]
 
-    assert asyncio.run(main()) == [1, -1, 3]
+    assert asyncio.run(main()) == [3, 1, -1]
