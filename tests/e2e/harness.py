@@ -196,3 +196,35 @@ def text_of(data: dict[str, Any]) -> str:
             parts += [field["name"], field["value"]]
         parts.append((embed.get("footer") or {}).get("text") or "")
     return "\n".join(parts)
+
+
+def run_with_bot(
+    url: str,
+    tmp_path: Path,
+    body: Callable[..., Any],
+    *,
+    hall: Hall | None = None,
+    timeout: float = 60,
+    **options: Any,
+) -> Any:
+    """Starts the double and the bot, awaits body(bot, double, hall, clock), returns its result.
+
+    Fails if anything takes longer than timeout seconds or the bot broke Discord's API.
+    """
+    hall = hall or study_hall()
+    clock = Clock()
+
+    async def scenario() -> Any:
+        async with (
+            DiscordDouble([hall.payload]) as double,
+            hourglass(url, tmp_path / "spool", hall, clock, double, **options) as bot,
+        ):
+            return await body(bot, double, hall, clock)
+
+    return asyncio.run(asyncio.wait_for(scenario(), timeout))
+
+
+async def rows(bot: HourglassBot, sql: str, *args: Any) -> list[dict[str, Any]]:
+    """Flushes the writer, then runs a query."""
+    await bot.writer.flush()
+    return [dict(r) for r in await bot.pool.fetch(sql, *args)]

@@ -2,34 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
 from datetime import timedelta
 
 from hourglass.store import guilds, voice
 from hourglass.store.records import Member, VoiceSession
-from tests.discord_double import DiscordDouble
-from tests.e2e.harness import EPHEMERAL, Clock, answer, hourglass, moved, study_hall, text_of
-
-TIMEOUT = 60
-
-
-def run(scenario) -> None:
-    asyncio.run(asyncio.wait_for(scenario, TIMEOUT))
+from tests.e2e.harness import EPHEMERAL, answer, moved, run_with_bot, text_of
 
 
 def scenario_with_bot(pg_db, tmp_path, body, hall=None):
-    hall, clock = hall or study_hall(), Clock()
-
-    async def scenario():
-        async with (
-            DiscordDouble([hall.payload]) as double,
-            hourglass(pg_db, tmp_path / "spool", hall, clock, double) as bot,
-        ):
-            await body(bot, double, hall, clock)
-
-    run(scenario())
+    run_with_bot(pg_db, tmp_path, body, hall=hall)
 
 
 def test_stats_reply_is_private_and_shows_todays_time(pg_db, tmp_path):
