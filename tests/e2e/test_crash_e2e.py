@@ -12,6 +12,7 @@ import asyncpg
 
 from tests.discord_double import DiscordDouble
 from tests.e2e.harness import study_hall
+from tests.support.postgres import free_port
 
 TIMEOUT = 90
 
@@ -24,6 +25,7 @@ async def _start_bot(double: DiscordDouble, url: str, spool: str) -> asyncio.sub
         "DISCORD_API_BASE": double.rest_url,
         "HOURGLASS_CHECKPOINT_SECONDS": "1",
         "HOURGLASS_SPOOL_DIR": spool,
+        "HOURGLASS_METRICS_PORT": str(free_port()),
     }
     return await asyncio.create_subprocess_exec(
         sys.executable,
@@ -120,3 +122,37 @@ def test_a_killed_bot_recovers_sessions_at_their_own_checkpoints(pg_db, tmp_path
         assert second.returncode == 0
 
     asyncio.run(asyncio.wait_for(scenario(), TIMEOUT))
+
+
+def test_a_token_discord_refuses_stops_the_bot_with_one_clear_line(pg_db, tmp_path):
+    async def scenario():
+        async with DiscordDouble([study_hall().payload], check_on_exit=False) as double:
+            env = {
+                k: v for k, v in os.environ.items() if not k.startswith(("HOURGLASS_", "DATABASE"))
+            }
+            env |= {
+                "DATABASE_URL": pg_db,
+                "DISCORD_TOKEN": "not-the-right-token",
+                "DISCORD_API_BASE": double.rest_url,
+                "HOURGLASS_SPOOL_DIR": str(tmp_path / "spool"),
+                "HOURGLASS_METRICS_PORT": "0",
+            }
+            child = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "hourglass.cli",
+                "run",
+                env=env,
+                cwd=tempfile.gettempdir(),
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.PIPE,
+            )
+            _, stderr = await asyncio.wait_for(child.communicate(), 30)
+            return child.returncode, stderr.decode()
+
+    code, stderr = asyncio.run(asyncio.wait_for(scenario(), 60))
+
+    assert code == 2
+    assert "Traceback" not in stderr
+    assert "hourglass: error: Discord refused DISCORD_TOKEN" in stderr
+    assert "not-the-right-token" not in stderr
