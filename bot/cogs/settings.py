@@ -119,10 +119,7 @@ class Settings(commands.Cog):
         tracked: bool = commands.Param(True, description="False stops tracking it"),
     ) -> None:
         """Track a voice channel (once any is listed, only listed channels count)."""
-        config = await settings.guild_config(self.bot.pool, guild_id_of(inter))
-        ids = set(config.tracked_channel_ids)
-        ids = ids | {channel.id} if tracked else ids - {channel.id}
-        await self._change(inter, tracked_channel_ids=sorted(ids))
+        await self._toggle_channel(inter, "tracked_channel_ids", channel.id, tracked)
 
     @config.sub_command(name="ignore")
     async def ignore(
@@ -134,10 +131,7 @@ class Settings(commands.Cog):
         ignored: bool = commands.Param(True, description="False counts it again"),
     ) -> None:
         """Never count time in a voice channel."""
-        config = await settings.guild_config(self.bot.pool, guild_id_of(inter))
-        ids = set(config.untracked_channel_ids)
-        ids = ids | {channel.id} if ignored else ids - {channel.id}
-        await self._change(inter, untracked_channel_ids=sorted(ids))
+        await self._toggle_channel(inter, "untracked_channel_ids", channel.id, ignored)
 
     @config.sub_command(name="report-channel")
     async def report_channel(
@@ -190,6 +184,18 @@ class Settings(commands.Cog):
             where = "the report channel"
         await self._change(inter, alert_thresholds=thresholds)
         self.bot.audit(inter.guild_id, inter.author.id, "config.alerts", destination=where)
+
+    async def _toggle_channel(
+        self,
+        inter: disnake.ApplicationCommandInteraction,
+        setting: str,
+        channel_id: int,
+        listed: bool,
+    ) -> None:
+        config = await settings.guild_config(self.bot.pool, guild_id_of(inter))
+        ids = set(getattr(config, setting))
+        ids = ids | {channel_id} if listed else ids - {channel_id}
+        await self._change(inter, **{setting: sorted(ids)})
 
     async def _change(self, inter: disnake.ApplicationCommandInteraction, **changes: Any) -> None:
         require_admin(inter)

@@ -181,15 +181,18 @@ class Voice(commands.Cog):
                     await self._maybe_award(guild_id, member_id, tracker)
 
     async def _maybe_award(self, guild_id: int, member_id: int, tracker: GuildTracker) -> None:
-        member = await settings.member_config(self.bot.pool, guild_id, member_id)
+        member = await self.bot.member_config(guild_id, member_id)
         now = self.bot.clock()
         today = local_today(now, member.time_zone, member.day_start_hour)
         if (guild_id, member_id, today) in self._awarded:
             return
+        minimum = tracker.config.daily_minimum_minutes * 60
+        so_far = await stats.member_daily_seconds(self.bot.pool, guild_id, member_id, today, today)
+        if so_far.get(today, 0) < minimum:
+            return  # the cheap check first: one day, not the streak's whole history
         daily = await stats.member_daily_seconds(
             self.bot.pool, guild_id, member_id, today - timedelta(days=400), today
         )
-        minimum = tracker.config.daily_minimum_minutes * 60
         streak = streaks.compute(daily, minimum, today)
         if not streak.today_done:
             return

@@ -72,16 +72,14 @@ class DiscordWebhook:
     @classmethod
     def parse(cls, url: str, *, allow_local: bool = False) -> DiscordWebhook:
         """Checks the URL; InvalidDestination says what is wrong with it."""
-        parts = urlsplit(url.strip())
-        match = _DISCORD_PATH.match(parts.path)
-        local = allow_local and parts.hostname in _LOCAL_HOSTS
-        if match is None or not (
-            local or (parts.scheme == "https" and parts.hostname in _DISCORD_HOSTS)
-        ):
-            raise InvalidDestination(
-                "a Discord webhook URL looks like https://discord.com/api/webhooks/ID/TOKEN "
-                "(copy it from Server Settings > Integrations > Webhooks)"
-            )
+        match = _checked(
+            url,
+            _DISCORD_PATH,
+            _DISCORD_HOSTS,
+            allow_local,
+            "a Discord webhook URL looks like https://discord.com/api/webhooks/ID/"
+            "TOKEN (copy it from Server Settings > Integrations > Webhooks)",
+        )
         return cls(url.strip(), f"discord-webhook:{match[1]}")
 
     def payload(self, message: Message) -> dict[str, Any]:
@@ -114,17 +112,14 @@ class SlackWebhook:
     @classmethod
     def parse(cls, url: str, *, allow_local: bool = False) -> SlackWebhook:
         """Checks the URL; InvalidDestination says what is wrong with it."""
-        parts = urlsplit(url.strip())
-        match = _SLACK_PATH.match(parts.path)
-        local = allow_local and parts.hostname in _LOCAL_HOSTS
-        if match is None or not (
-            local or (parts.scheme == "https" and parts.hostname == "hooks.slack.com")
-        ):
-            raise InvalidDestination(
-                "a Slack incoming-webhook URL looks like "
-                "https://hooks.slack.com/services/T.../B.../... (from the app's Incoming "
-                "Webhooks page)"
-            )
+        match = _checked(
+            url,
+            _SLACK_PATH,
+            {"hooks.slack.com"},
+            allow_local,
+            "a Slack incoming-webhook URL looks like https://hooks.slack.com/"
+            "services/T.../B.../... (from the app's Incoming Webhooks page)",
+        )
         return cls(url.strip(), f"slack-webhook:{match[1]}/{match[2]}")
 
     def payload(self, message: Message) -> dict[str, Any]:
@@ -231,6 +226,17 @@ async def deliver(
 
     log.warning("delivery to %s failed after %s attempt(s): %s", destination.name, attempt, error)
     return Outcome(destination.name, False, attempt, error)
+
+
+def _checked(
+    url: str, path: re.Pattern[str], hosts: set[str], allow_local: bool, help_text: str
+) -> re.Match[str]:
+    parts = urlsplit(url.strip())
+    match = path.match(parts.path)
+    local = allow_local and parts.hostname in _LOCAL_HOSTS
+    if match is None or not (local or (parts.scheme == "https" and parts.hostname in hosts)):
+        raise InvalidDestination(help_text)
+    return match
 
 
 async def _check(response: aiohttp.ClientResponse, name: str) -> None:

@@ -103,20 +103,15 @@ SELECT count(*)::integer FROM ranked
 """
 )
 
-_ALL_TIME_LEADERBOARD = """
-SELECT
-  rank() OVER (ORDER BY sum(v.seconds) DESC)::integer AS rank,
-  v.member_id,
-  coalesce(m.display_name, '') AS display_name,
-  sum(v.seconds)::bigint AS seconds
-FROM hourglass.voice_seconds_1d AS v
-LEFT JOIN hourglass.members AS m ON m.guild_id = v.guild_id AND m.member_id = v.member_id
-WHERE v.guild_id = $1
-  AND NOT coalesce(m.opted_out, false)
-GROUP BY v.member_id, m.display_name
-ORDER BY seconds DESC, v.member_id
+_ALL_TIME_LEADERBOARD = (
+    _RANKED_ALL_TIME
+    + """
+SELECT rank, member_id, display_name, seconds
+FROM ranked
+ORDER BY seconds DESC, member_id
 LIMIT $2 OFFSET $3
 """
+)
 
 _MEMBER_SUMMARY = """
 SELECT

@@ -162,3 +162,25 @@ def test_malformed_and_unknown_gateway_events_are_skipped_without_harm(pg_db, tm
 
     assert seconds == {ada: 300}
     assert connections == (1, 0)  # skipped in place: no reconnect was needed
+
+
+def test_reaching_the_daily_minimum_pays_a_streak_bonus_once_a_day(pg_db, tmp_path):
+    async def body(bot, double, hall, clock):
+        voice = bot.get_cog("Voice")
+        await moved(bot, double, hall, hall.ada, hall.focus)
+        clock.advance(minutes=20)
+        bot.submit(voice.checkpoint_all())
+        await bot.writer.flush()
+        await voice._award_streaks()  # 20 minutes: below the 30-minute minimum
+        before = await rows(bot, "SELECT reason FROM hourglass.point_events")
+        clock.advance(minutes=15)
+        bot.submit(voice.checkpoint_all())
+        await bot.writer.flush()
+        await voice._award_streaks()
+        await voice._award_streaks()
+        return before, await rows(bot, "SELECT delta, reason FROM hourglass.point_events")
+
+    before, after = run_with_bot(pg_db, tmp_path, body)
+
+    assert before == []
+    assert after == [{"delta": 5, "reason": "streak"}]
